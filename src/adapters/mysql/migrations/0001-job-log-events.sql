@@ -1,0 +1,26 @@
+-- Normalised job log events, one row per event_id (the ingest stage's idempotency key).
+CREATE TABLE IF NOT EXISTS job_log_events (
+  event_id         VARCHAR(64)  NOT NULL,
+  job_id           VARCHAR(64)  NOT NULL,
+  job_name         VARCHAR(256) NULL,
+  job_type         VARCHAR(32)  NULL,
+  cluster          VARCHAR(128) NULL,
+  env              VARCHAR(64)  NULL,
+  host             VARCHAR(256) NULL,
+  task             VARCHAR(256) NULL,
+  thread           VARCHAR(256) NULL,
+  level            VARCHAR(16)  NOT NULL,
+  event_time       DATETIME(3)  NOT NULL,
+  message          MEDIUMTEXT   NOT NULL,
+  stack_trace      MEDIUMTEXT   NULL,
+  attributes       JSON         NOT NULL,
+  source_topic     VARCHAR(255) NOT NULL,
+  source_partition INT          NOT NULL,
+  source_offset    BIGINT       NOT NULL,
+  ingested_at      DATETIME(3)  NOT NULL,
+  created_at       DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (event_id),
+  INDEX idx_job_time (job_id, event_time),
+  INDEX idx_level_time (level, event_time),
+  INDEX idx_created_at (created_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

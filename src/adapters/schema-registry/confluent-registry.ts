@@ -1,0 +1,60 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { PermanentError, TransientError, errorMessage } from '../../core/errors.js';
+import type { SchemaRegistryPort } from '../../ports/schema-registry.js';
+
+/** Where the registry said "no such schema": the input is wrong, retrying cannot help. */
+function isNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'status' in err && (err as { status: number }).status === 404;
+}
+
+/** True for HTTP answers that will never change (4xx other than throttling). */
+function isClientError(err: unknown): boolean {
+  const status = typeof err === 'object' && err !== null && 'status' in err ? (err as { status: number }).status : 0;
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+/** @kafkajs/confluent-schema-registry against any Confluent-compatible API (Apicurio ccompat here). */
+export class ConfluentSchemaRegistry implements SchemaRegistryPort {
+  private readonly registry: SchemaRegistry;
+
+  constructor(private readonly options: { url: string; auth?: { username: string; password: string } }) {
+    this.registry = new SchemaRegistry({ host: options.url, auth: options.auth, retry: { retries: 2 } });
+  }
+
+  async register(subject: string, type: 'AVRO' | 'JSON', schema: string): Promise<number> {
+    const { id } = await this.registry.register(
+      { type: type === 'AVRO' ? SchemaType.AVRO : SchemaType.JSON, schema },
+      { subject },
+    );
+    return id;
+  }
+
+  encode(schemaId: number, value: unknown): Promise<Buffer> {
+    return this.registry.encode(schemaId, value);
+  }
+
+  async decode(framed: Buffer): Promise<{ schemaId: number; value: unknown }> {
+    const schemaId = framed.readUInt32BE(1);
+    try {
+      await this.registry.getSchema(schemaId);
+    } catch (err) {
+      if (isNotFound(err)) throw new PermanentError('unknown_schema_id', `schema id ${schemaId} is not in the registry`, { cause: err });
+      if (isClientError(err)) throw new PermanentError('unknown_schema_id', `registry refused schema id ${schemaId}: ${errorMessage(err)}`, { cause: err });
+      throw new TransientError('schema-registry', `cannot fetch schema id ${schemaId}: ${errorMessage(err)}`, { cause: err });
+    }
+    try {
+      return { schemaId, value: await this.registry.decode(framed) };
+    } catch (err) {
+      throw new PermanentError('undecodable_registry_payload', `payload does not match schema id ${schemaId}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  async subjects(): Promise<string[]> {
+    const auth = this.options.auth;
+    const response = await fetch(`${this.options.url.replace(/\/$/, '')}/subjects`, {
+      headers: auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {},
+    });
+    if (!response.ok) throw new TransientError('schema-registry', `GET /subjects answered ${response.status}`);
+    return (await response.json()) as string[];
+  }
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { createBroker } from '../adapters/kafka/create-broker.js';
+import { ConfluentSchemaRegistry } from '../adapters/schema-registry/confluent-registry.js';
+import { createClickHouse } from '../adapters/clickhouse/clickhouse.js';
+import { createMysqlPool } from '../adapters/mysql/mysql.js';
+import { createLogger } from '../core/logger.js';
+import { TOPICS_DIR } from '../core/paths.js';
+import { TopicCatalog } from '../core/topic-catalog.js';
+import { startPipeline } from '../pipeline.js';
+import { produceWorkload } from '../sample/workload.js';
+import { readTopic } from '../sample/topic-reader.js';
+import { formatCount, loadConfigOrExit } from './shared.js';
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('Run the pipeline end to end on generated sample data and print what happened.')
+    .option('--events <n>', 'job-log events to produce (1% malformed, half of the rest Avro)', '5000')
+    .option('--seed <n>', 'seed of the sample generator', '7')
+    .option('--timeout <s>', 'give up waiting for the results after this many seconds', '180')
+    .addHelpText('after', '\nNeeds the local stack (`pipeline-doctor stack up`) or the services named by the environment.')
+    .action(async (options: { events: string; seed: string; timeout: string }) => {
+      const count = Number(options.events);
+      if (!Number.isInteger(count) || count < 1) throw new Error('--events must be a positive integer');
+      const config = loadConfigOrExit({ PD_STAGES: 'ingest', PD_HTTP_PORT: process.env.PD_HTTP_PORT ?? '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+      const logger = createLogger(config.logLevel);
+      const say = (line: string) => process.stdout.write(`${line}\n`);
+      const runId = randomBytes(4).toString('hex');
+      const catalog = TopicCatalog.load(TOPICS_DIR, config.topicPrefix);
+      const broker = await createBroker(config.kafka, logger);
+      const registry = new ConfluentSchemaRegistry(config.schemaRegistry);
+
+      say(`demo ${runId}: starting the pipeline (stage ingest) …`);
+      const pipeline = await startPipeline(config, logger);
+      const started = Date.now();
+      let result;
+      try {
+        say(`producing ${formatCount(count)} job-log events to ${catalog.get('job-logs').topic} …`);
+        result = await produceWorkload(broker, registry, catalog, {
+          count,
+          seed: Number(options.seed),
+          runId,
+          maxMessageBytes: config.ingest.maxMessageBytes,
+          onProgress: (n) => n % 5000 === 0 && say(`  produced ${formatCount(n)}`),
+        });
+        const producedMs = Date.now() - started;
+        const expected = result.validEventIds.length;
+        const pool = createMysqlPool(config.mysql.url, 2);
+        const deadline = Date.now() + Number(options.timeout) * 1000;
+        let mysqlRows = 0;
+        while (Date.now() < deadline) {
+          const [rows] = await pool.query("SELECT COUNT(*) AS n FROM job_log_events WHERE JSON_VALUE(attributes, '$.run_id') = ?", [runId]);
+          mysqlRows = Number((rows as { n: number }[])[0]!.n);
+          say(`  processed ${formatCount(mysqlRows)} / ${formatCount(expected)} valid events`);
+          if (mysqlRows >= expected) break;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        const processedMs = Date.now() - started;
+        await pool.end();
+        if (mysqlRows < expected) throw new Error(`timed out: ${mysqlRows} of ${expected} events reached MySQL`);
+
+        const jobEvents = await readTopic(broker, catalog.get('job-events').topic, {
+          timeoutMs: 60_000,
+          filter: (r) => (r.value?.includes(runId) ?? false),
+          done: (records) => records.length >= expected,
+        });
+        const runKeys = new Set(result.malformed.map((m) => m.key));
+        const dlq = await readTopic(broker, catalog.get('job-logs').dlqTopic!, {
+          timeoutMs: 30_000,
+          filter: (r) => runKeys.has(r.key?.toString() ?? ''),
+          done: (records) => records.length >= result!.malformed.length,
+        });
+        await pipeline.stop();
+        const { client } = createClickHouse(config.clickhouse);
+        const rs = await client.query({
+          query: `SELECT count() AS n FROM ${config.clickhouse.database}.job_log_events FINAL WHERE attributes['run_id'] = {runId:String}`,
+          query_params: { runId },
+          format: 'JSONEachRow',
+        });
+        const clickhouseRows = Number((await rs.json<{ n: string }>())[0]!.n);
+        await client.close();
+
+        const ids = jobEvents.map((r) => (JSON.parse(r.value!.toString()) as { event_id: string }).event_id);
+        const reasons = new Map<string, number>();
+        for (const r of dlq) reasons.set(String(r.headers['dlq.reason']), (reasons.get(String(r.headers['dlq.reason'])) ?? 0) + 1);
+        say('');
+        say(`demo ${runId} summary`);
+        say(`  produced        ${formatCount(count)} events in ${(producedMs / 1000).toFixed(1)} s: ${formatCount(expected - result.avroCount)} JSON, ${formatCount(result.avroCount)} Avro, ${formatCount(result.malformed.length)} malformed`);
+        say(`  result topic    ${catalog.get('job-events').topic}: ${formatCount(ids.length)} events, ${formatCount(ids.length - new Set(ids).size)} duplicates`);
+        say(`  MySQL           job_log_events: ${formatCount(mysqlRows)} rows`);
+        say(`  ClickHouse      job_log_events: ${formatCount(clickhouseRows)} rows (${config.clickhouse.url ? 'server' : 'embedded chdb'})`);
+        say(`  DLQ             ${catalog.get('job-logs').dlqTopic}: ${formatCount(dlq.length)} (${[...reasons].map(([k, v]) => `${k} ${v}`).join(', ')})`);
+        say(`  throughput      ${formatCount(Math.round((count / processedMs) * 1000))} events/s produce → MySQL`);
+        const ok = ids.length === expected && new Set(ids).size === expected && mysqlRows === expected && clickhouseRows === expected && dlq.length === result.malformed.length;
+        say(ok ? '  result          OK: every valid event once in each store, every malformed one in the DLQ' : '  result          MISMATCH (see figures above)');
+        if (!ok) process.exitCode = 1;
+      } catch (err) {
+        await pipeline.stop().catch(() => undefined);
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { registerConfigCommand } from './config-command.js';
+import { registerDemoCommand } from './demo-command.js';
+import { registerRunCommand } from './run-command.js';
+import { registerTopicsCommand } from './topics-command.js';
+import { registerStackCommand } from '../stack/stack-command.js';
+
+const program = new Command()
+  .name('pipeline-doctor')
+  .description('Diagnoses failing Flink jobs from their logs on Kafka, and turns analytics queries into Flink SQL sync jobs.')
+  .showHelpAfterError();
+
+registerRunCommand(program);
+registerTopicsCommand(program);
+registerDemoCommand(program);
+registerConfigCommand(program);
+registerStackCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,185 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/**
+ * All configuration comes from environment variables, declared once here with their default and
+ * a one-line doc. The flat env map is parsed (every problem reported together), then turned into
+ * the typed, nested {@link Config} the rest of the code uses ("parse, don't validate").
+ */
+
+interface EnvVar<T extends z.ZodType> {
+  schema: T;
+  /** Documented default; `undefined` means optional with no default. */
+  default?: z.input<T>;
+  doc: string;
+  secret?: boolean;
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const positiveInt = z.coerce.number().int().positive();
+const ratio = z.coerce.number().min(0).max(1);
+const url = z.string().url();
+
+function v<T extends z.ZodType>(schema: T, defaultValue: z.input<T> | undefined, doc: string, secret = false): EnvVar<T> {
+  return { schema, default: defaultValue, doc, secret };
+}
+
+export const ENV_VARS = {
+  // Kafka
+  KAFKA_BROKERS: v(z.string().min(1), '127.0.0.1:9092', 'Comma-separated Kafka bootstrap servers.'),
+  KAFKA_CLIENT: v(z.enum(['kafkajs', 'confluent']), 'kafkajs', 'Kafka client library behind the broker port: kafkajs or @confluentinc/kafka-javascript (optional install).'),
+  KAFKA_CLIENT_ID: v(z.string().min(1), 'pipeline-doctor', 'Client id sent to the broker.'),
+  KAFKA_SSL: v(bool, 'false', 'Use TLS to the brokers.'),
+  KAFKA_SASL_MECHANISM: v(z.enum(['plain', 'scram-sha-256', 'scram-sha-512']), undefined, 'SASL mechanism; unset means no SASL.'),
+  KAFKA_SASL_USERNAME: v(z.string(), undefined, 'SASL username.'),
+  KAFKA_SASL_PASSWORD: v(z.string(), undefined, 'SASL password.', true),
+  PD_TOPIC_PREFIX: v(z.string().regex(/^[A-Za-z0-9._-]*$/, 'only letters, digits, ".", "_" and "-"'), 'pd.', 'Prefix of every topic the pipeline owns.'),
+  PD_KAFKA_SESSION_TIMEOUT_MS: v(positiveInt.min(6000), '10000', 'Consumer group session timeout; a killed instance is replaced after this long.'),
+  PD_EXACTLY_ONCE: v(bool, 'true', 'Produce outputs and commit input offsets in one Kafka transaction, so result topics hold each event once.'),
+  PD_INSTANCE_ID: v(z.string().regex(/^[A-Za-z0-9._-]+$/), hostname().replace(/[^A-Za-z0-9._-]/g, '-'), 'Stable id of this process; the transactional id is derived from it so a restart fences its predecessor.'),
+  // Schema registry
+  SCHEMA_REGISTRY_URL: v(url, 'http://127.0.0.1:8080/apis/ccompat/v7', 'Confluent-compatible schema registry base URL.'),
+  SCHEMA_REGISTRY_USERNAME: v(z.string(), undefined, 'Registry basic-auth user.'),
+  SCHEMA_REGISTRY_PASSWORD: v(z.string(), undefined, 'Registry basic-auth password.', true),
+  // MySQL
+  MYSQL_URL: v(z.string().regex(/^mysql:\/\//, 'must start with mysql://'), 'mysql://pd:pd@127.0.0.1:3306/pipeline_doctor', 'MySQL/MariaDB connection URL (system of record).', true),
+  PD_MYSQL_POOL_SIZE: v(positiveInt, '8', 'MySQL connection pool size.'),
+  // ClickHouse
+  CLICKHOUSE_URL: v(url, undefined, 'ClickHouse server URL; unset means the embedded chdb engine.'),
+  CLICKHOUSE_USERNAME: v(z.string(), 'default', 'ClickHouse user (server mode).'),
+  CLICKHOUSE_PASSWORD: v(z.string(), '', 'ClickHouse password (server mode).', true),
+  CLICKHOUSE_DATABASE: v(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), 'pipeline_doctor', 'ClickHouse database of the pipeline tables.'),
+  PD_CHDB_PATH: v(z.string().min(1), '.stack/chdb', 'Data folder of the embedded ClickHouse engine.'),
+  // Runtime
+  PD_STAGES: v(z.string().min(1), 'all', 'Comma-separated stages this process runs, or "all".'),
+  PD_HTTP_HOST: v(z.string().min(1), '127.0.0.1', 'Bind address of /metrics, /healthz, /readyz.'),
+  PD_HTTP_PORT: v(z.coerce.number().int().min(0).max(65535), '9464', 'Port of the HTTP server (0 = pick a free port).'),
+  PD_BATCH_MAX_RECORDS: v(positiveInt, '2000', 'Most records handled (and committed) as one unit.'),
+  PD_RETRY_MAX_ATTEMPTS: v(positiveInt, '6', 'Attempts for a batch hitting transient errors before its partition is paused.'),
+  PD_RETRY_MIN_MS: v(positiveInt, '200', 'First retry backoff; doubles each attempt, with full jitter.'),
+  PD_RETRY_MAX_MS: v(positiveInt, '5000', 'Backoff cap.'),
+  PD_PAUSE_MS: v(positiveInt, '30000', 'How long a partition stays paused after retries are exhausted.'),
+  PD_DRAIN_TIMEOUT_MS: v(positiveInt, '15000', 'SIGTERM: time allowed to finish the batch in hand and commit.'),
+  PD_DLQ_MAX_INVALID_RATIO: v(ratio, '0.5', 'Circuit breaker: stop when this share of recent records went to the DLQ.'),
+  PD_DLQ_WINDOW: v(positiveInt, '1000', 'Circuit breaker: number of recent records the ratio is computed over.'),
+  PD_DLQ_MIN_SAMPLE: v(positiveInt, '200', 'Circuit breaker: records seen before the ratio is enforced.'),
+  PD_MAX_MESSAGE_BYTES: v(positiveInt, '524288', 'Input values larger than this go to the DLQ as oversized.'),
+  LOG_LEVEL: v(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'Log level of the JSON logs.'),
+} as const;
+
+type EnvVars = typeof ENV_VARS;
+type Parsed = { [K in keyof EnvVars]: z.output<EnvVars[K]['schema']> | (EnvVars[K]['default'] extends undefined ? undefined : never) };
+
+export interface Config {
+  kafka: {
+    brokers: string[];
+    client: 'kafkajs' | 'confluent';
+    clientId: string;
+    ssl: boolean;
+    sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+    sessionTimeoutMs: number;
+  };
+  topicPrefix: string;
+  instanceId: string;
+  exactlyOnce: boolean;
+  schemaRegistry: { url: string; auth?: { username: string; password: string } };
+  mysql: { url: string; poolSize: number };
+  clickhouse: { url?: string; username: string; password: string; database: string; chdbPath: string };
+  http: { host: string; port: number };
+  stages: string[] | 'all';
+  runner: {
+    batchMaxRecords: number;
+    retry: { maxAttempts: number; minMs: number; maxMs: number };
+    pauseMs: number;
+    drainTimeoutMs: number;
+    dlq: { maxInvalidRatio: number; window: number; minSample: number };
+  };
+  ingest: { maxMessageBytes: number };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment once; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const known = new Set(Object.keys(ENV_VARS));
+  for (const name of Object.keys(env)) {
+    // Our own prefix is closed: a typo such as PD_BATCH_MAX_RECORD must not be silently ignored.
+    if (name.startsWith('PD_') && !known.has(name) && !IGNORED_PD_VARS.has(name)) {
+      problems.push(`${name}: unknown variable (known PD_* variables: see \`pipeline-doctor config\`)`);
+    }
+  }
+  const parsed: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(ENV_VARS) as [keyof EnvVars, EnvVar<z.ZodType>][]) {
+    const raw = env[name] === undefined || env[name] === '' ? spec.default : env[name];
+    if (raw === undefined) continue;
+    const result = spec.schema.safeParse(raw);
+    if (result.success) parsed[name] = result.data;
+    else problems.push(`${name}=${spec.secret ? '***' : JSON.stringify(raw)}: ${result.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  const p = parsed as Parsed;
+  if (p.KAFKA_SASL_MECHANISM && (!p.KAFKA_SASL_USERNAME || !p.KAFKA_SASL_PASSWORD)) {
+    problems.push('KAFKA_SASL_MECHANISM is set: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required');
+  }
+  if ((p.PD_RETRY_MIN_MS ?? 0) > (p.PD_RETRY_MAX_MS ?? Infinity)) problems.push('PD_RETRY_MIN_MS must not exceed PD_RETRY_MAX_MS');
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    kafka: {
+      brokers: p.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean),
+      client: p.KAFKA_CLIENT,
+      clientId: p.KAFKA_CLIENT_ID,
+      ssl: p.KAFKA_SSL,
+      sasl: p.KAFKA_SASL_MECHANISM
+        ? { mechanism: p.KAFKA_SASL_MECHANISM, username: p.KAFKA_SASL_USERNAME!, password: p.KAFKA_SASL_PASSWORD! }
+        : undefined,
+      sessionTimeoutMs: p.PD_KAFKA_SESSION_TIMEOUT_MS,
+    },
+    topicPrefix: p.PD_TOPIC_PREFIX,
+    instanceId: p.PD_INSTANCE_ID,
+    exactlyOnce: p.PD_EXACTLY_ONCE,
+    schemaRegistry: {
+      url: p.SCHEMA_REGISTRY_URL,
+      auth: p.SCHEMA_REGISTRY_USERNAME ? { username: p.SCHEMA_REGISTRY_USERNAME, password: p.SCHEMA_REGISTRY_PASSWORD ?? '' } : undefined,
+    },
+    mysql: { url: p.MYSQL_URL, poolSize: p.PD_MYSQL_POOL_SIZE },
+    clickhouse: {
+      url: p.CLICKHOUSE_URL,
+      username: p.CLICKHOUSE_USERNAME,
+      password: p.CLICKHOUSE_PASSWORD,
+      database: p.CLICKHOUSE_DATABASE,
+      chdbPath: p.PD_CHDB_PATH,
+    },
+    http: { host: p.PD_HTTP_HOST, port: p.PD_HTTP_PORT },
+    stages: p.PD_STAGES === 'all' ? 'all' : p.PD_STAGES.split(',').map((s) => s.trim()).filter(Boolean),
+    runner: {
+      batchMaxRecords: p.PD_BATCH_MAX_RECORDS,
+      retry: { maxAttempts: p.PD_RETRY_MAX_ATTEMPTS, minMs: p.PD_RETRY_MIN_MS, maxMs: p.PD_RETRY_MAX_MS },
+      pauseMs: p.PD_PAUSE_MS,
+      drainTimeoutMs: p.PD_DRAIN_TIMEOUT_MS,
+      dlq: { maxInvalidRatio: p.PD_DLQ_MAX_INVALID_RATIO, window: p.PD_DLQ_WINDOW, minSample: p.PD_DLQ_MIN_SAMPLE },
+    },
+    ingest: { maxMessageBytes: p.PD_MAX_MESSAGE_BYTES },
+    logLevel: p.LOG_LEVEL,
+  };
+}
+
+/** PD_* variables read by scripts rather than the pipeline (stack folders, test switches). */
+const IGNORED_PD_VARS = new Set(['PD_CACHE_DIR', 'PD_STACK_DIR', 'PD_FROM_SOURCE', 'PD_STACK_TIMEOUT_MS', 'PD_APICURIO_MANAGEMENT_PORT']);
+
+/** Markdown table of every variable, its default and meaning: `pipeline-doctor config`. */
+export function describeEnvVars(): string {
+  const rows = Object.entries(ENV_VARS).map(([name, spec]) => {
+    const def = spec.default === undefined ? '(unset)' : name === 'PD_INSTANCE_ID' ? '(host name)' : `\`${String(spec.default)}\``;
+    return `| \`${name}\` | ${def} | ${spec.doc}${spec.secret ? ' Secret: never logged.' : ''} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}

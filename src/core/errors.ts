@@ -1,0 +1,51 @@
+/**
+ * Errors encode routing (as in Sentry Arroyo): the runner decides what happens to a record from
+ * the error's class, so stages never write the DLQ or retry themselves.
+ *
+ * - PermanentError: this input can never succeed → DLQ record with the reason, then move on.
+ * - TransientError: the input is fine but a dependency is not → retry with backoff, then pause.
+ * - anything else: a bug → crash loudly, commit nothing for the batch.
+ */
+
+/** Bounded set of reasons, used as a metric label and in the DLQ `dlq.reason` header. */
+export type PermanentReason =
+  | 'invalid_utf8'
+  | 'malformed_json'
+  | 'unknown_schema_id'
+  | 'undecodable_registry_payload'
+  | 'schema_violation'
+  | 'oversized'
+  | 'empty_value'
+  | 'unsupported_format';
+
+export class PermanentError extends Error {
+  override readonly name = 'PermanentError';
+  constructor(
+    readonly reason: PermanentReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  constructor(
+    /** Which dependency failed, e.g. `mysql`, `clickhouse`, `kafka`, `schema-registry`. */
+    readonly dependency: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Thrown when the DLQ circuit breaker trips: a bad deploy must stop, not dead-letter everything. */
+export class CircuitOpenError extends Error {
+  override readonly name = 'CircuitOpenError';
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

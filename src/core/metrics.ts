@@ -1,0 +1,32 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric of the engine, on one registry served at /metrics. Labels stay bounded. */
+export class PipelineMetrics {
+  readonly registry = new Registry();
+
+  readonly recordsIn = new Counter({ name: 'pd_records_in_total', help: 'Records consumed by a stage', labelNames: ['stage'], registers: [this.registry] });
+  readonly recordsOut = new Counter({ name: 'pd_records_out_total', help: 'Records produced by a stage, per logical topic', labelNames: ['stage', 'topic'], registers: [this.registry] });
+  readonly rowsWritten = new Counter({ name: 'pd_sink_rows_total', help: 'Rows written to a sink', labelNames: ['stage', 'sink'], registers: [this.registry] });
+  readonly dlq = new Counter({ name: 'pd_dlq_total', help: 'Records sent to a DLQ, by reason', labelNames: ['stage', 'reason'], registers: [this.registry] });
+  readonly transientErrors = new Counter({ name: 'pd_transient_errors_total', help: 'Transient failures (retried), by dependency', labelNames: ['stage', 'dependency'], registers: [this.registry] });
+  readonly partitionsPaused = new Gauge({ name: 'pd_partitions_paused', help: 'Partitions paused after exhausting retries', labelNames: ['stage'], registers: [this.registry] });
+  readonly lag = new Gauge({ name: 'pd_consumer_lag', help: 'Records behind the partition end, at the last batch', labelNames: ['stage', 'partition'], registers: [this.registry] });
+  readonly batchSeconds = new Histogram({
+    name: 'pd_batch_duration_seconds',
+    help: 'Time to process and commit one batch',
+    labelNames: ['stage'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly latencySeconds = new Histogram({
+    name: 'pd_record_latency_seconds',
+    help: 'From the input record timestamp to the commit of its outputs',
+    labelNames: ['stage'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'pd_process_' });
+  }
+}

@@ -1,0 +1,91 @@
+import type { Pool } from 'mysql2/promise';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createBroker } from './adapters/kafka/create-broker.js';
+import { ConfluentSchemaRegistry } from './adapters/schema-registry/confluent-registry.js';
+import { ValueDecoder } from './adapters/schema-registry/value-decoder.js';
+import { createMysqlPool, migrateMysql } from './adapters/mysql/mysql.js';
+import { MysqlJobLogEventsSink } from './adapters/mysql/job-log-events-sink.js';
+import { createClickHouse, migrateClickHouse } from './adapters/clickhouse/clickhouse.js';
+import { ClickHouseJobLogEventsSink } from './adapters/clickhouse/job-log-events-sink.js';
+import type { Config } from './core/config.js';
+import { redactUrl, type Logger } from './core/logger.js';
+import { PipelineMetrics } from './core/metrics.js';
+import { SCHEMAS_DIR, TOPICS_DIR } from './core/paths.js';
+import { provisionTopics, registerSchemas } from './core/provision.js';
+import { StageRunner } from './core/runner.js';
+import type { Sink } from './core/stage.js';
+import { TopicCatalog } from './core/topic-catalog.js';
+import { startHttpServer } from './http/server.js';
+import { STAGES, selectStages } from './stages/index.js';
+
+export interface RunningPipeline {
+  httpPort: number;
+  runners: StageRunner[];
+  /** Resolves with the first fatal error of any stage. */
+  fatal: Promise<unknown>;
+  /** Drains every stage (commit what is done), then closes the clients. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds the adapters from the configuration, applies migrations and
+ * topic provisioning, starts the selected stages and the HTTP server.
+ */
+export async function startPipeline(config: Config, logger: Logger): Promise<RunningPipeline> {
+  const metrics = new PipelineMetrics();
+  const catalog = TopicCatalog.load(TOPICS_DIR, config.topicPrefix);
+  const broker = await createBroker(config.kafka, logger);
+  const registry = new ConfluentSchemaRegistry(config.schemaRegistry);
+
+  logger.info({ kafka: config.kafka.brokers, client: broker.library, registry: config.schemaRegistry.url, mysql: redactUrl(config.mysql.url), clickhouse: config.clickhouse.url ? redactUrl(config.clickhouse.url) : `embedded:${config.clickhouse.chdbPath}` }, 'starting');
+
+  const admin = broker.admin();
+  await admin.connect();
+  try {
+    const report = await provisionTopics(admin, catalog);
+    if (report.created.length) logger.info({ created: report.created }, 'topics created');
+    for (const d of report.drift) logger.warn(d, 'topic drift (run `pipeline-doctor topics apply --fix`)');
+  } finally {
+    await admin.disconnect();
+  }
+  await registerSchemas(registry, catalog, SCHEMAS_DIR);
+
+  await migrateMysql(config.mysql.url, logger);
+  const pool: Pool = createMysqlPool(config.mysql.url, config.mysql.poolSize);
+  const { client: clickhouse, mode }: { client: ClickHouseClient; mode: string } = createClickHouse(config.clickhouse);
+  await migrateClickHouse(clickhouse, config.clickhouse.database, logger);
+  logger.info({ mode }, 'clickhouse ready');
+
+  const sinks = new Map<string, Sink>(
+    [new MysqlJobLogEventsSink(pool), new ClickHouseJobLogEventsSink(clickhouse, config.clickhouse.database)].map((s) => [s.name, s]),
+  );
+  const decoder = new ValueDecoder(registry, config.ingest.maxMessageBytes);
+
+  let reportFatal!: (err: unknown) => void;
+  const fatal = new Promise<unknown>((resolve) => (reportFatal = resolve));
+  const runners = selectStages(config.stages).map(
+    (name) => new StageRunner(STAGES[name]!({ decoder }), { broker, catalog, sinks, config, logger, metrics, onFatal: reportFatal }),
+  );
+
+  let failed = false;
+  void fatal.then(() => (failed = true));
+  const http = await startHttpServer(config.http.host, config.http.port, metrics, {
+    healthy: () => !failed,
+    ready: () => runners.length > 0 && runners.every((r) => r.isReady),
+  });
+  for (const runner of runners) await runner.start();
+  logger.info({ stages: runners.map((r) => r.stage.name), http: `${config.http.host}:${http.port}` }, 'pipeline running');
+
+  return {
+    httpPort: http.port,
+    runners,
+    fatal,
+    async stop() {
+      await Promise.all(runners.map((r) => r.stop()));
+      for (const sink of sinks.values()) await sink.close();
+      await pool.end();
+      await clickhouse.close();
+      await new Promise((resolve) => http.server.close(resolve));
+    },
+  };
+}

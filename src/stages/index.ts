@@ -1,0 +1,20 @@
+import type { ValueDecoder } from '../adapters/schema-registry/value-decoder.js';
+import type { Stage } from '../core/stage.js';
+import { createIngestStage } from './ingest/ingest-stage.js';
+
+/** What stage factories may use; built once by the composition root. */
+export interface StageDeps {
+  decoder: ValueDecoder;
+}
+
+/** Every stage the pipeline can run, by name. Adding a stage is one line here. */
+export const STAGES: Record<string, (deps: StageDeps) => Stage> = {
+  ingest: (deps) => createIngestStage(deps.decoder),
+};
+
+export function selectStages(selection: string[] | 'all'): string[] {
+  const names = selection === 'all' ? Object.keys(STAGES) : selection;
+  const unknown = names.filter((n) => !(n in STAGES));
+  if (unknown.length > 0) throw new Error(`unknown stage(s): ${unknown.join(', ')}; available: ${Object.keys(STAGES).join(', ')}`);
+  return names;
+}
