@@ -55,6 +55,37 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * Splits outgoing records into sends of at most `maxBytes`, so no per-partition record batch
+ * passes the broker's size limit (a DLQ copy of a near-limit value travels alone).
+ */
+export function splitBySize(batch: TopicRecords[], maxBytes: number): TopicRecords[][] {
+  const sends: TopicRecords[][] = [];
+  let current: TopicRecords[] = [];
+  let bytes = 0;
+  const size = (m: OutgoingRecord) =>
+    64 + (m.key?.length ?? 0) + (m.value?.length ?? 0) + Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
+  for (const { topic, messages } of batch) {
+    for (const message of messages) {
+      const n = size(message);
+      if (bytes > 0 && bytes + n > maxBytes) {
+        sends.push(current);
+        current = [];
+        bytes = 0;
+      }
+      const last = current[current.length - 1];
+      if (last?.topic === topic) last.messages.push(message);
+      else current.push({ topic, messages: [message] });
+      bytes += n;
+    }
+  }
+  if (current.length > 0) sends.push(current);
+  return sends;
+}
+
+/** Below the default 1 MiB max.message.bytes, leaving room for batch overhead. */
+const MAX_SEND_BYTES = 768 * 1024;
+
 function isFencing(err: unknown): boolean {
   const type = (err as { type?: string } | null)?.type ?? '';
   return /FENCED|INVALID_PRODUCER_EPOCH/.test(type) || /fenced/i.test(errorMessage(err));
@@ -226,7 +257,13 @@ export class StageRunner {
     const first = records[0]!.offset;
     const last = records[records.length - 1]!.offset;
     const batchId = `${topic}-${partition}-${first}-${last}`;
-    await Promise.all([...work.rows].map(([name, rows]) => this.deps.sinks.get(name)!.write(rows, batchId)));
+    const timings: Record<string, number> = {};
+    const timed = async (label: string, fn: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      await fn();
+      timings[label] = Math.round(performance.now() - t0);
+    };
+    const writeSinks = () => Promise.all([...work.rows].map(([name, rows]) => timed(name, () => this.deps.sinks.get(name)!.write(rows, batchId))));
 
     const outgoing: TopicRecords[] = [...work.records].map(([logical, messages]) => ({ topic: this.deps.catalog.get(logical).topic, messages }));
     if (work.dlq.length > 0) {
@@ -239,15 +276,21 @@ export class StageRunner {
       if (this.deps.config.exactlyOnce) {
         const tx = await this.producer!.transaction();
         try {
-          await tx.send(outgoing);
-          await tx.sendOffsets(this.groupId, next);
-          await tx.commit();
+          // Sink writes and the (uncommitted) sends overlap; the commit waits for both.
+          const sinksDone = writeSinks();
+          await timed('kafka.send', async () => {
+            for (const send of splitBySize(outgoing, MAX_SEND_BYTES)) await tx.send(send);
+          });
+          await sinksDone;
+          await timed('kafka.offsets', () => tx.sendOffsets(this.groupId, next));
+          await timed('kafka.commit', () => tx.commit());
         } catch (err) {
           await tx.abort().catch(() => undefined);
           throw err;
         }
       } else {
-        await this.producer!.send(outgoing);
+        await writeSinks();
+        for (const send of splitBySize(outgoing, MAX_SEND_BYTES)) await this.producer!.send(send);
         await this.consumer!.commit(next);
       }
     } catch (err) {
@@ -256,6 +299,7 @@ export class StageRunner {
       await this.resetProducer();
       throw new TransientError('kafka', `delivering ${batchId}: ${errorMessage(err)}`, { cause: err });
     }
+    this.log.debug({ batchId, records: records.length, ms: timings }, 'chunk delivered');
   }
 
   private async resetProducer(): Promise<void> {

@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, Kafka, logLevel as KafkaLogLevel, Partitioners, type LogEntry, type SASLOptions } from 'kafkajs';
+import kafkajs, { type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../../core/logger.js';
 import type {
   Broker,
@@ -12,6 +12,9 @@ import type {
   ProducerOptions,
   TopicRecords,
 } from '../../ports/broker.js';
+
+// kafkajs is CommonJS: Node's ESM loader cannot see all of its named exports.
+const { ConfigResourceTypes, Kafka, logLevel: KafkaLogLevel, Partitioners } = kafkajs;
 
 export interface KafkaConnection {
   brokers: string[];
@@ -33,7 +36,7 @@ export function offsetsByTopic(offsets: PartitionOffset[]): { topic: string; par
 
 export class KafkajsBroker implements Broker {
   readonly library = 'kafkajs';
-  private readonly kafka: Kafka;
+  private readonly kafka: kafkajs.Kafka;
 
   constructor(connection: KafkaConnection, logger: Logger) {
     const log = logger.child({ component: 'kafkajs' });
@@ -115,6 +118,9 @@ export class KafkajsBroker implements Broker {
       createPartitioner: Partitioners.DefaultPartitioner,
       // A killed predecessor's open transaction is aborted by the broker when we re-init.
       transactionTimeout: 60_000,
+      // Back-to-back transactions often meet CONCURRENT_TRANSACTIONS while the previous commit's
+      // markers are written; kafkajs' default 300 ms first backoff would dominate latency.
+      retry: { initialRetryTime: 20, maxRetryTime: 2_000, retries: 10 },
     });
     const sendBatch = (target: { sendBatch: typeof producer.sendBatch }, batch: TopicRecords[]) =>
       target.sendBatch({ acks: -1, topicMessages: batch.filter((t) => t.messages.length > 0) });

@@ -162,3 +162,13 @@ describe('StageRunner', () => {
     ).toThrow(/sink "rows" is not registered/);
   });
 });
+
+describe('splitBySize', () => {
+  it('keeps order, groups small records and isolates big ones', async () => {
+    const { splitBySize } = await import('../../../src/core/runner.js');
+    const small = (v: string) => ({ value: v });
+    const big = { value: Buffer.alloc(600) };
+    const sends = splitBySize([{ topic: 'a', messages: [small('1'), small('2'), big, small('3')] }, { topic: 'b', messages: [small('4')] }], 500);
+    expect(sends.map((s) => s.map((t) => `${t.topic}:${t.messages.length}`))).toEqual([['a:2'], ['a:1'], ['a:1', 'b:1']]);
+  });
+});

@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/logger.js';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
+
+/**
+ * Shared set-up for integration tests: they run against the real local stack that the test
+ * command starts (`pipeline-doctor stack up`), each in its own topic prefix.
+ */
+export function uniqueSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ ...process.env, LOG_LEVEL: 'warn', ...overrides });
+}
+
+export const quietLogger = createLogger(process.env.TEST_LOG_LEVEL ?? 'error');
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Starts `pipeline-doctor run` as a child process, as production would run it. */
+export function spawnPipeline(env: Record<string, string>, args: string[] = []): ChildProcess & { output: string[] } {
+  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'pipeline-doctor.js'), 'run', ...args], {
+    env: { ...process.env, PD_HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ChildProcess & { output: string[] };
+  child.output = [];
+  child.stdout!.on('data', (d: Buffer) => child.output.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => child.output.push(d.toString()));
+  return child;
+}
+
+export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
