@@ -69,7 +69,8 @@ export async function provisionTopics(admin: BrokerAdmin, catalog: TopicCatalog,
       const differing = Object.entries(wantConfigs).filter(([k, v]) => actual.configs[k] !== undefined && actual.configs[k] !== v);
       for (const [k, v] of differing) drift.push({ topic: w.topic, problem: `${k}=${actual.configs[k]}, declared ${v}`, fixable: true });
       if (options.fix && differing.length > 0) {
-        await admin.alterTopicConfigs(w.topic, Object.fromEntries(differing));
+        // AlterConfigs (non-incremental) replaces every override of the topic: send them all.
+        await admin.alterTopicConfigs(w.topic, wantConfigs);
         fixed.push(`${w.topic}: ${differing.map(([k, v]) => `${k}=${v}`).join(', ')}`);
       }
     }

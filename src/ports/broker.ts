@@ -101,6 +101,7 @@ export interface BrokerAdmin {
   createTopics(specs: TopicSpec[]): Promise<void>;
   describeTopics(topics: string[], configNames: string[]): Promise<TopicDescription[]>;
   createPartitions(topic: string, count: number): Promise<void>;
+  /** Replaces all overrides of the topic with `configs`; applied asynchronously by the broker. */
   alterTopicConfigs(topic: string, configs: Record<string, string>): Promise<void>;
   /** Latest offsets (high watermarks) per partition. */
   topicEndOffsets(topic: string): Promise<{ partition: number; offset: string }[]>;

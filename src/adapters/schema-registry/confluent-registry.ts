@@ -7,10 +7,16 @@ function isNotFound(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'status' in err && (err as { status: number }).status === 404;
 }
 
-/** True for HTTP answers that will never change (4xx other than throttling). */
+/**
+ * mappersmith (under the registry client) reports network failures as HTTP 400 with the socket
+ * error in the message; those must be retried, never dead-lettered.
+ */
+const NETWORK_FAILURE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|timeout/i;
+
+/** True for HTTP answers that will never change (4xx other than throttling and network failures). */
 function isClientError(err: unknown): boolean {
   const status = typeof err === 'object' && err !== null && 'status' in err ? (err as { status: number }).status : 0;
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+  return status >= 400 && status < 500 && status !== 408 && status !== 429 && !NETWORK_FAILURE.test(errorMessage(err));
 }
 
 /** @kafkajs/confluent-schema-registry against any Confluent-compatible API (Apicurio ccompat here). */
@@ -38,7 +44,7 @@ export class ConfluentSchemaRegistry implements SchemaRegistryPort {
     try {
       await this.registry.getSchema(schemaId);
     } catch (err) {
-      if (isNotFound(err)) throw new PermanentError('unknown_schema_id', `schema id ${schemaId} is not in the registry`, { cause: err });
+      if (isNotFound(err) && !NETWORK_FAILURE.test(errorMessage(err))) throw new PermanentError('unknown_schema_id', `schema id ${schemaId} is not in the registry`, { cause: err });
       if (isClientError(err)) throw new PermanentError('unknown_schema_id', `registry refused schema id ${schemaId}: ${errorMessage(err)}`, { cause: err });
       throw new TransientError('schema-registry', `cannot fetch schema id ${schemaId}: ${errorMessage(err)}`, { cause: err });
     }

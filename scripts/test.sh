@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: installs what is missing, starts the real local stack
+# (Kafka, Apicurio, MariaDB; ClickHouse is embedded), then unit and integration tests.
+# PD_KEEP_STACK=1 leaves a stack this script started running afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+started=$(date +%s)
+
+ensure_node_modules
+step "type check"
+npx tsc --noEmit -p tsconfig.json
+step "unit tests"
+npx vitest run test/unit
+stack_up_for_this_run
+step "integration tests (real Kafka, Apicurio, MariaDB, embedded ClickHouse, docker compose config)"
+npx vitest run test/integration
+step "all tests passed in $(( $(date +%s) - started )) s"
