@@ -57,6 +57,7 @@ export const ENV_VARS = {
   PD_HTTP_HOST: v(z.string().min(1), '127.0.0.1', 'Bind address of /metrics, /healthz, /readyz.'),
   PD_HTTP_PORT: v(z.coerce.number().int().min(0).max(65535), '9464', 'Port of the HTTP server (0 = pick a free port).'),
   PD_BATCH_MAX_RECORDS: v(positiveInt, '2000', 'Most records handled (and committed) as one unit.'),
+  PD_PARTITION_CONCURRENCY: v(positiveInt.max(32), '3', 'Partitions a stage processes at once (each with its own transactional producer).'),
   PD_RETRY_MAX_ATTEMPTS: v(positiveInt, '6', 'Attempts for a batch hitting transient errors before its partition is paused.'),
   PD_RETRY_MIN_MS: v(positiveInt, '200', 'First retry backoff; doubles each attempt, with full jitter.'),
   PD_RETRY_MAX_MS: v(positiveInt, '5000', 'Backoff cap.'),
@@ -91,6 +92,7 @@ export interface Config {
   stages: string[] | 'all';
   runner: {
     batchMaxRecords: number;
+    partitionConcurrency: number;
     retry: { maxAttempts: number; minMs: number; maxMs: number };
     pauseMs: number;
     drainTimeoutMs: number;
@@ -162,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stages: p.PD_STAGES === 'all' ? 'all' : p.PD_STAGES.split(',').map((s) => s.trim()).filter(Boolean),
     runner: {
       batchMaxRecords: p.PD_BATCH_MAX_RECORDS,
+      partitionConcurrency: p.PD_PARTITION_CONCURRENCY,
       retry: { maxAttempts: p.PD_RETRY_MAX_ATTEMPTS, minMs: p.PD_RETRY_MIN_MS, maxMs: p.PD_RETRY_MAX_MS },
       pauseMs: p.PD_PAUSE_MS,
       drainTimeoutMs: p.PD_DRAIN_TIMEOUT_MS,

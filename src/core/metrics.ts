@@ -27,6 +27,6 @@ export class PipelineMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'pd_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'pd_' });
   }
 }

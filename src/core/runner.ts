@@ -98,9 +98,12 @@ function isFencing(err: unknown): boolean {
  */
 export class StageRunner {
   readonly groupId: string;
-  readonly transactionalId: string;
+  /** Transactional ids are `<base>-<slot>`: stable, so a restarted instance fences its predecessor. */
+  readonly transactionalIdBase: string;
   private consumer?: BrokerConsumer;
-  private producer?: BrokerProducer;
+  /** One producer per concurrently processed partition; a transaction needs its own producer. */
+  private readonly producers: BrokerProducer[] = [];
+  private readonly idleSlots: number[] = [];
   private readonly breaker: DlqCircuitBreaker;
   private readonly log: Logger;
   private failed = false;
@@ -112,7 +115,7 @@ export class StageRunner {
     private readonly deps: RunnerDeps,
   ) {
     this.groupId = `${deps.config.topicPrefix}${stage.name}`;
-    this.transactionalId = `${deps.config.topicPrefix}${stage.name}-${deps.config.instanceId}`;
+    this.transactionalIdBase = `${deps.config.topicPrefix}${stage.name}-${deps.config.instanceId}`;
     this.breaker = new DlqCircuitBreaker(deps.config.runner.dlq);
     this.log = deps.logger.child({ stage: stage.name });
     // Fail at start, not at the first record, when the wiring is wrong.
@@ -127,13 +130,17 @@ export class StageRunner {
 
   async start(): Promise<void> {
     const { broker, config } = this.deps;
-    this.producer = broker.producer(config.exactlyOnce ? { transactionalId: this.transactionalId } : {});
-    await this.producer.connect();
+    const concurrency = config.runner.partitionConcurrency;
+    for (let slot = 0; slot < concurrency; slot++) {
+      this.producers.push(this.newProducer(slot));
+      this.idleSlots.push(slot);
+    }
+    await Promise.all(this.producers.map((p) => p.connect()));
     this.consumer = broker.consumer({ groupId: this.groupId, sessionTimeoutMs: config.kafka.sessionTimeoutMs });
     this.consumer.onCrash((err) => this.fail(err, 'consumer crashed'));
     await this.consumer.connect();
     await this.consumer.subscribe([this.deps.catalog.get(this.stage.input).topic], true);
-    await this.consumer.run((batch, control) => this.handleBatch(batch, control));
+    await this.consumer.run((batch, control) => this.handleBatch(batch, control), { concurrency });
     this.running = true;
     this.log.info({ group: this.groupId, input: this.stage.input, exactlyOnce: config.exactlyOnce }, 'stage started');
   }
@@ -145,7 +152,7 @@ export class StageRunner {
     const drain = async () => {
       await this.consumer?.disconnect();
       await this.stage.close?.();
-      await this.producer?.disconnect();
+      await Promise.all(this.producers.map((p) => p.disconnect().catch(() => undefined)));
     };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -161,15 +168,22 @@ export class StageRunner {
     if (this.failed || batch.records.length === 0) return;
     const last = batch.records[batch.records.length - 1]!;
     this.deps.metrics.lag.set({ stage: this.stage.name, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
-    for (const chunk of chunks(batch.records, this.deps.config.runner.batchMaxRecords)) {
-      if (this.failed || !control.isRunning() || control.isStale()) return;
-      if (!(await this.handleChunk(batch.topic, batch.partition, chunk, control))) return;
-      await control.heartbeat();
+    // The consumer runs at most `partitionConcurrency` batches at once, so a slot is always free.
+    const slot = this.idleSlots.pop();
+    if (slot === undefined) throw new Error('no idle producer slot: consumer concurrency exceeds the producer pool');
+    try {
+      for (const chunk of chunks(batch.records, this.deps.config.runner.batchMaxRecords)) {
+        if (this.failed || !control.isRunning() || control.isStale()) return;
+        if (!(await this.handleChunk(slot, batch.topic, batch.partition, chunk, control))) return;
+        await control.heartbeat();
+      }
+    } finally {
+      this.idleSlots.push(slot);
     }
   }
 
   /** Returns false when the partition was paused or the stage failed. */
-  private async handleChunk(topic: string, partition: number, records: ConsumedRecord[], control: BatchControl): Promise<boolean> {
+  private async handleChunk(slot: number, topic: string, partition: number, records: ConsumedRecord[], control: BatchControl): Promise<boolean> {
     const { metrics, config } = this.deps;
     const stageLabel = { stage: this.stage.name };
     const endTimer = metrics.batchSeconds.startTimer(stageLabel);
@@ -178,7 +192,7 @@ export class StageRunner {
       work = await pRetry(
         async () => {
           const processed = await this.processRecords(records);
-          await this.deliver(topic, partition, records, processed);
+          await this.deliver(slot, topic, partition, records, processed);
           return processed;
         },
         {
@@ -253,7 +267,8 @@ export class StageRunner {
     return work;
   }
 
-  private async deliver(topic: string, partition: number, records: ConsumedRecord[], work: ChunkWork): Promise<void> {
+  private async deliver(slot: number, topic: string, partition: number, records: ConsumedRecord[], work: ChunkWork): Promise<void> {
+    const producer = this.producers[slot]!;
     const first = records[0]!.offset;
     const last = records[records.length - 1]!.offset;
     const batchId = `${topic}-${partition}-${first}-${last}`;
@@ -274,7 +289,7 @@ export class StageRunner {
     const next: PartitionOffset[] = [{ topic, partition, offset: String(BigInt(last) + 1n) }];
     try {
       if (this.deps.config.exactlyOnce) {
-        const tx = await this.producer!.transaction();
+        const tx = await producer.transaction();
         try {
           // Sink writes and the (uncommitted) sends overlap; the commit waits for both.
           const sinksDone = writeSinks();
@@ -290,22 +305,26 @@ export class StageRunner {
         }
       } else {
         await writeSinks();
-        for (const send of splitBySize(outgoing, MAX_SEND_BYTES)) await this.producer!.send(send);
+        for (const send of splitBySize(outgoing, MAX_SEND_BYTES)) await producer.send(send);
         await this.consumer!.commit(next);
       }
     } catch (err) {
-      if (isFencing(err)) throw new Error(`producer ${this.transactionalId} was fenced by another instance`, { cause: err });
+      if (isFencing(err)) throw new Error(`producer ${this.transactionalIdBase}-${slot} was fenced by another instance`, { cause: err });
       // A failed transaction can leave the producer unusable: start over with a fresh one.
-      await this.resetProducer();
+      await this.resetProducer(slot);
       throw new TransientError('kafka', `delivering ${batchId}: ${errorMessage(err)}`, { cause: err });
     }
     this.log.debug({ batchId, records: records.length, ms: timings }, 'chunk delivered');
   }
 
-  private async resetProducer(): Promise<void> {
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = this.deps.broker.producer(this.deps.config.exactlyOnce ? { transactionalId: this.transactionalId } : {});
-    await this.producer.connect().catch((err) => this.log.warn({ err: errorMessage(err) }, 'producer reconnect failed; will retry'));
+  private newProducer(slot: number): BrokerProducer {
+    return this.deps.broker.producer(this.deps.config.exactlyOnce ? { transactionalId: `${this.transactionalIdBase}-${slot}` } : {});
+  }
+
+  private async resetProducer(slot: number): Promise<void> {
+    await this.producers[slot]!.disconnect().catch(() => undefined);
+    this.producers[slot] = this.newProducer(slot);
+    await this.producers[slot].connect().catch((err) => this.log.warn({ err: errorMessage(err) }, 'producer reconnect failed; will retry'));
   }
 
   private pausePartition(topic: string, partition: number, fromOffset: string, cause: TransientError): void {

@@ -54,8 +54,11 @@ export interface BatchControl {
 export interface BrokerConsumer {
   connect(): Promise<void>;
   subscribe(topics: string[], fromBeginning: boolean): Promise<void>;
-  /** One batch of one partition at a time; offsets are only committed by the handler. */
-  run(handler: (batch: ConsumedBatch, control: BatchControl) => Promise<void>): Promise<void>;
+  /**
+   * Calls `handler` with one batch of one partition at a time per partition, for up to
+   * `concurrency` partitions at once (default 1); offsets are only committed by the handler.
+   */
+  run(handler: (batch: ConsumedBatch, control: BatchControl) => Promise<void>, options?: { concurrency?: number }): Promise<void>;
   commit(offsets: PartitionOffset[]): Promise<void>;
   pause(topic: string, partitions: number[]): void;
   resume(topic: string, partitions: number[]): void;

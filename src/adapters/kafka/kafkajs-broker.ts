@@ -158,11 +158,11 @@ export class KafkajsBroker implements Broker {
       connect: () => consumer.connect(),
       disconnect: () => consumer.disconnect(),
       subscribe: (topics, fromBeginning) => consumer.subscribe({ topics, fromBeginning }),
-      run: (handler) =>
+      run: (handler, runOptions) =>
         consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: true,
-          partitionsConsumedConcurrently: 1,
+          partitionsConsumedConcurrently: runOptions?.concurrency ?? 1,
           eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
             const records: ConsumedRecord[] = batch.messages.map((m) => ({
               topic: batch.topic,

@@ -60,6 +60,7 @@ function setup(options: { exactlyOnce?: boolean; maxAttempts?: number } = {}) {
       kafka: { brokers: [], client: 'kafkajs', clientId: 'x', ssl: false, sessionTimeoutMs: 10_000 },
       runner: {
         batchMaxRecords: 100,
+        partitionConcurrency: 1,
         retry: { maxAttempts: options.maxAttempts ?? 4, minMs: 1, maxMs: 2 },
         pauseMs: 60_000,
         drainTimeoutMs: 1000,
@@ -157,7 +158,7 @@ describe('StageRunner', () => {
       () =>
         new StageRunner(stage, {
           broker, catalog, sinks: new Map(), logger: createLogger('silent'), metrics: new PipelineMetrics(), onFatal: () => undefined,
-          config: { exactlyOnce: true, instanceId: 'i', topicPrefix: 't.', kafka: { brokers: [], client: 'kafkajs', clientId: 'x', ssl: false, sessionTimeoutMs: 1 }, runner: { batchMaxRecords: 1, retry: { maxAttempts: 1, minMs: 1, maxMs: 1 }, pauseMs: 1, drainTimeoutMs: 1, dlq: { maxInvalidRatio: 1, window: 1, minSample: 1 } } },
+          config: { exactlyOnce: true, instanceId: 'i', topicPrefix: 't.', kafka: { brokers: [], client: 'kafkajs', clientId: 'x', ssl: false, sessionTimeoutMs: 1 }, runner: { batchMaxRecords: 1, partitionConcurrency: 1, retry: { maxAttempts: 1, minMs: 1, maxMs: 1 }, pauseMs: 1, drainTimeoutMs: 1, dlq: { maxInvalidRatio: 1, window: 1, minSample: 1 } } },
         }),
     ).toThrow(/sink "rows" is not registered/);
   });
