@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../core/logger.js';
-import { startPipeline } from '../pipeline.js';
+import { startPipeline, type RunningPipeline } from '../pipeline.js';
 import { STAGES } from '../stages/index.js';
 import { loadConfigOrExit } from './shared.js';
 
@@ -21,9 +21,15 @@ HTTP: /metrics, /healthz, /readyz on PD_HTTP_HOST:PD_HTTP_PORT (default 127.0.0.
     .action(async (options: { stages?: string }) => {
       const config = loadConfigOrExit({ PD_STAGES: options.stages });
       const logger = createLogger(config.logLevel);
-      const pipeline = await startPipeline(config, logger);
+      // Signal handlers go in before start-up, so a SIGTERM during start still drains cleanly.
+      let pipeline: RunningPipeline | undefined;
+      let stopRequested: { code: number; why: string } | undefined;
       let stopping = false;
       const shutdown = async (code: number, why: string) => {
+        if (!pipeline) {
+          stopRequested ??= { code, why };
+          return;
+        }
         if (stopping) return;
         stopping = true;
         logger.info({ why }, 'stopping');
@@ -36,6 +42,8 @@ HTTP: /metrics, /healthz, /readyz on PD_HTTP_HOST:PD_HTTP_PORT (default 127.0.0.
           void shutdown(0, signal);
         });
       }
+      pipeline = await startPipeline(config, logger);
       void pipeline.fatal.then(() => shutdown(1, 'stage failure'));
+      if (stopRequested) await shutdown(stopRequested.code, `${stopRequested.why} during start-up`);
     });
 }

@@ -15,6 +15,8 @@ export interface WorkloadOptions {
   seed?: number;
   runId: string;
   maxMessageBytes: number;
+  /** Paces production to about this many records per second (default: as fast as possible). */
+  ratePerSecond?: number;
   /** Called after each produced chunk, for a progress line. */
   onProgress?: (produced: number) => void;
 }
@@ -39,12 +41,17 @@ export async function produceWorkload(broker: Broker, registry: SchemaRegistryPo
   const result: WorkloadResult = { validEventIds: [], malformed: [], avroCount: 0 };
   let chunk: OutgoingRecord[] = [];
   let produced = 0;
+  const started = Date.now();
   const flush = async () => {
     if (chunk.length === 0) return;
     await producer.send([{ topic, messages: chunk }]);
     produced += chunk.length;
     chunk = [];
     options.onProgress?.(produced);
+    if (options.ratePerSecond) {
+      const aheadMs = (produced / options.ratePerSecond) * 1000 - (Date.now() - started);
+      if (aheadMs > 0) await new Promise((r) => setTimeout(r, aheadMs));
+    }
   };
   try {
     let i = 0;
@@ -68,7 +75,7 @@ export async function produceWorkload(broker: Broker, registry: SchemaRegistryPo
         result.validEventIds.push(event.event_id);
       }
       i++;
-      if (chunk.length >= 500) await flush();
+      if (chunk.length >= (options.ratePerSecond ? Math.max(1, Math.ceil(options.ratePerSecond / 20)) : 500)) await flush();
     }
     await flush();
   } finally {

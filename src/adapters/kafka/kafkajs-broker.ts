@@ -49,7 +49,12 @@ export class KafkajsBroker implements Broker {
       // kafkajs logs through our JSON logger instead of its own console format.
       logCreator: () => (entry: LogEntry) => {
         const { message, ...extra } = entry.log;
-        const level = entry.level === KafkaLogLevel.ERROR ? 'error' : entry.level === KafkaLogLevel.WARN ? 'warn' : 'debug';
+        // Expected and handled by the runner, so not worth a warning per producer:
+        // - bounded retries on a transactional producer (a failed transaction is aborted and the
+        //   producer replaced, which keeps exactly-once);
+        // - CONCURRENT_TRANSACTIONS right after a commit (retried by kafkajs within milliseconds).
+        const expected = /Limiting retries for the idempotent producer|another concurrent operation on the same transaction/.test(message);
+        const level = expected ? 'debug' : entry.level === KafkaLogLevel.ERROR ? 'error' : entry.level === KafkaLogLevel.WARN ? 'warn' : 'debug';
         log[level]({ namespace: entry.namespace, ...extra }, message);
       },
     });
