@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerConfigCommand } from './config-command.js';
 import { registerDemoCommand } from './demo-command.js';
+import { registerDlqCommand } from './dlq-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerTopicsCommand } from './topics-command.js';
 import { registerStackCommand } from '../stack/stack-command.js';
@@ -13,6 +14,7 @@ const program = new Command()
 registerRunCommand(program);
 registerTopicsCommand(program);
 registerDemoCommand(program);
+registerDlqCommand(program);
 registerConfigCommand(program);
 registerStackCommand(program);
 
