@@ -43,3 +43,12 @@ describe('loadConfig', () => {
     for (const name of Object.keys(ENV_VARS)) expect(doc).toContain(`\`${name}\``);
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('matches the declared variables (regenerate: node bin/pipeline-doctor.js config)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { PACKAGE_ROOT } = await import('../../../src/core/paths.js');
+    expect(readFileSync(join(PACKAGE_ROOT, 'docs', 'configuration.md'), 'utf8')).toContain(describeEnvVars());
+  });
+});
