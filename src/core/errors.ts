@@ -49,3 +49,16 @@ export class CircuitOpenError extends Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Runs `fn`; an error that `isTransient` recognises becomes a TransientError for `dependency`
+ * (the runner retries it), any other error propagates unchanged (a bug, or for the caller).
+ */
+export async function classifyFailure<T>(dependency: string, isTransient: (err: unknown) => boolean, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isTransient(err)) throw new TransientError(dependency, `${what}: ${errorMessage(err)}`, { cause: err });
+    throw err;
+  }
+}

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { Umzug } from 'umzug';
-import { TransientError, errorMessage } from '../../core/errors.js';
+import { classifyFailure, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -42,13 +42,8 @@ export function isTransientClickHouseError(err: unknown): boolean {
   return (code !== undefined && TRANSIENT_SERVER_CODES.has(String(code))) || TRANSIENT_NETWORK.test(errorMessage(err));
 }
 
-export async function withClickHouseRetryClass<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isTransientClickHouseError(err)) throw new TransientError('clickhouse', `${what}: ${errorMessage(err)}`, { cause: err });
-    throw err;
-  }
+export function withClickHouseRetryClass<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  return classifyFailure('clickhouse', isTransientClickHouseError, what, fn);
 }
 
 /** Applies pending `migrations/*.sql` (with `{db}` replaced by the validated database name). */

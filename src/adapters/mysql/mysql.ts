@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
 import { Umzug, type UmzugStorage } from 'umzug';
-import { TransientError, errorMessage } from '../../core/errors.js';
+import { classifyFailure } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -22,13 +22,8 @@ export function isTransientMysqlError(err: unknown): boolean {
 }
 
 /** Runs `fn`, turning retryable MySQL failures into TransientError; others stay bugs. */
-export async function withMysqlRetryClass<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isTransientMysqlError(err)) throw new TransientError('mysql', `${what}: ${errorMessage(err)}`, { cause: err });
-    throw err;
-  }
+export function withMysqlRetryClass<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  return classifyFailure('mysql', isTransientMysqlError, what, fn);
 }
 
 export function createMysqlPool(url: string, poolSize: number): Pool {
