@@ -30,15 +30,17 @@ import { KafkajsBroker, offsetsByTopic } from './kafkajs-broker.js';
  *
  * Differences from kafkajs and how they are handled (checked against 1.10.1):
  * - `fromBeginning` is a consumer setting there, not a subscribe() argument: the underlying
- *   consumer is created and connected in subscribe(), so connect() only checks the library and a
- *   connection failure surfaces from subscribe().
+ *   consumer is created and connected in subscribe(); connect() does nothing, so a connection
+ *   failure surfaces from subscribe().
  * - `autoCommit` is a consumer setting (false here); there is no `retry.restartOnFailure`: the
  *   library always restarts its fetch loop after an error thrown by the batch handler (the batch is
  *   then fetched again from its first unresolved offset), as kafkajs does with its default retry.
  * - eachBatch batches are built client-side, at most `js.consumer.max.batch.size` records (32 by
  *   default); we use MAX_BATCH_RECORDS so a batch is one runner chunk, like a kafkajs fetch.
  *   `heartbeat()` is a no-op (librdkafka heartbeats on its own thread). `highWatermark` is the
- *   client's cached value and "-1001" when not known yet.
+ *   client's cached value and "-1001" when not known yet. The library derives the librdkafka alias
+ *   fetch.message.max.bytes from kafkaJS `maxBytes` (10 MB), overriding maxBytesPerPartition: we
+ *   set it to maxBytesPerPartition.
  * - No `consumer.on()`/`events`: onCrash listens to fatal errors (ERR__FATAL) of the internal
  *   librdkafka handle (`_getInternalClient()`, an internal API of the library).
  * - The processing-time limit is max.poll.interval.ms (kafkajs `rebalanceTimeout`); we keep the
@@ -61,7 +63,7 @@ export const CONFLUENT_KAFKA_PACKAGE = '@confluentinc/kafka-javascript';
 const MAX_BATCH_RECORDS = 2000;
 const ERR_FATAL = -150;
 
-// ---- the parts of the library we use (it ships no types usable from here) ----------------------
+// ---- the parts of the library we use (its own .d.ts files live outside node_modules, out of reach)
 
 type CkLogFn = (message: string, extra?: Record<string, unknown>) => void;
 interface CkLogger {
@@ -461,10 +463,10 @@ export class ConfluentBroker implements Broker {
         }
         await consumer.subscribe({ topics });
       },
-      run: (handler) =>
+      run: (handler, runOptions) =>
         connected().run({
           eachBatchAutoResolve: true,
-          partitionsConsumedConcurrently: 1,
+          partitionsConsumedConcurrently: runOptions?.concurrency ?? 1,
           eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
             const records: ConsumedRecord[] = batch.messages.map((m) => ({
               topic: batch.topic,
