@@ -12,6 +12,8 @@ step "type check"
 npx tsc --noEmit -p tsconfig.json
 step "unit tests"
 npx vitest run test/unit
+step "optional Kafka client for its adapter tests (@confluentinc/kafka-javascript, cached)"
+bash scripts/install-confluent-kafka.sh
 stack_up_for_this_run
 step "integration tests (real Kafka, Apicurio, MariaDB, embedded ClickHouse, docker compose config)"
 npx vitest run test/integration
