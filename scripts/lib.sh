@@ -5,10 +5,13 @@ mkdir -p "$PD_CACHE_DIR"
 step() { printf '\n== %s\n' "$*"; }
 
 ensure_node_modules() {
-  # npm ci only when the lockfile changed since the last install (npm writes this marker).
+  # Install only when the lockfile changed since the last install (npm writes this marker).
+  # `npm install --no-save` instead of `npm ci`: npm 10/11 write lockfiles without other
+  # platforms' optional packages, and `npm ci` then refuses them (npm/cli#8320, #4828).
+  # --no-save installs the locked versions and leaves package-lock.json as committed.
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     step "installing npm dependencies (cache: $PD_CACHE_DIR/npm)"
-    npm ci --no-audit --no-fund --cache "$PD_CACHE_DIR/npm" --prefer-offline
+    npm install --no-save --no-audit --no-fund --cache "$PD_CACHE_DIR/npm" --prefer-offline
   fi
 }
 
