@@ -14,6 +14,8 @@ step "unit tests"
 npx vitest run test/unit
 step "optional Kafka client for its adapter tests (@confluentinc/kafka-javascript, cached)"
 bash scripts/install-confluent-kafka.sh
+step "docker compose, for validating docker-compose.yml (built once from the Go module proxy, cached)"
+bash scripts/compose-check.sh --ensure
 stack_up_for_this_run
 step "integration tests (real Kafka, Apicurio, MariaDB, embedded ClickHouse, docker compose config)"
 npx vitest run test/integration

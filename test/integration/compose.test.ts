@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -51,18 +51,36 @@ interface ComposeProject {
   volumes?: Record<string, unknown>;
 }
 
-function compose(args: string[], timeout = COLD_BUILD_MS): SpawnSyncReturns<string> {
-  return spawnSync('bash', [SCRIPT, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout,
-    maxBuffer: 64 * 1024 * 1024,
-    // The values the file interpolates are not taken from the developer's shell.
-    env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' },
+interface RunResult {
+  status: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Asynchronous on purpose: a first build takes minutes, and a blocked worker loses vitest's RPC. */
+function compose(args: string[], timeout = COLD_BUILD_MS): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      'bash',
+      [SCRIPT, ...args],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout,
+        maxBuffer: 64 * 1024 * 1024,
+        // The values the file interpolates are not taken from the developer's shell.
+        env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' },
+      },
+      (error, stdout, stderr) => {
+        const code = error && typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : error ? null : 0;
+        resolve({ status: code, signal: (error as { signal?: string } | null)?.signal ?? null, stdout, stderr });
+      },
+    );
   });
 }
 
-function describeRun(r: SpawnSyncReturns<string>): string {
+function describeRun(r: RunResult): string {
   return `exit ${r.status ?? r.signal}\n--- stderr ---\n${r.stderr}\n--- stdout ---\n${r.stdout.slice(0, 4000)}`;
 }
 
@@ -85,14 +103,14 @@ describe('docker-compose.yml (docker compose config)', () => {
     }
   });
 
-  it('passes `docker compose config -q` (scripts/compose-check.sh)', () => {
-    const r = compose([]);
+  it('passes `docker compose config -q` (scripts/compose-check.sh)', async () => {
+    const r = await compose([]);
     expect(r.status, describeRun(r)).toBe(0);
   }, COLD_BUILD_MS + 60_000);
 
   describe('resolved model', () => {
-    beforeAll(() => {
-      const r = compose(['config', '--format', 'json']);
+    beforeAll(async () => {
+      const r = await compose(['config', '--format', 'json']);
       expect(r.status, describeRun(r)).toBe(0);
       project = JSON.parse(r.stdout) as ComposeProject;
     }, COLD_BUILD_MS + 60_000);
