@@ -16,7 +16,7 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('Run the pipeline end to end on generated sample data and print what happened.')
-    .option('--events <n>', 'job-log events to produce (1% malformed, half of the rest Avro)', '5000')
+    .option('--events <n>', 'job-log events to produce (1% malformed, half of the rest Avro)', '20000')
     .option('--seed <n>', 'seed of the sample generator', '7')
     .option('--timeout <s>', 'give up waiting for the results after this many seconds', '180')
     .addHelpText('after', '\nNeeds the local stack (`pipeline-doctor stack up`) or the services named by the environment.')
