@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerClassifyCommand } from './classify-command.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDlqCommand } from './dlq-command.js';
@@ -13,6 +14,7 @@ const program = new Command()
 
 registerRunCommand(program);
 registerTopicsCommand(program);
+registerClassifyCommand(program);
 registerDemoCommand(program);
 registerDlqCommand(program);
 registerConfigCommand(program);

@@ -1,0 +1,123 @@
+import { headline, parseExceptionChain, type ExceptionChain, type ExceptionNode } from './exception-chain.js';
+import { RULES, type Rule } from './rules.js';
+import type { Label } from './taxonomy.js';
+
+export interface Classification {
+  error_type: Label;
+  subtype: string | null;
+  /** Probability that `error_type` is right (see calibration in docs/classifier.md). */
+  confidence: number;
+  /** `Class: message` of the node that decided, or the log message. */
+  root_cause: string | null;
+  /** Which rule decided (`rule:<id>`), or `default` for an error no rule names, or `none`. */
+  decided_by: string;
+}
+
+export interface ClassifyInput {
+  text: string;
+  /** Normalised level when known (ERROR, WARN, …); otherwise read from the text's log prefix. */
+  level?: string | null;
+}
+
+const ERROR_LEVELS = new Set(['ERROR', 'FATAL']);
+const QUIET_LEVELS = new Set(['INFO', 'DEBUG', 'TRACE']);
+// Log4j/logback-style prefix: a level word near the start of the first line.
+const LEVEL_IN_PREFIX = /^[^\n]{0,80}?\b(ERROR|FATAL|WARN(?:ING)?|INFO|DEBUG|TRACE)\b/;
+
+/** Pre-calibration confidences by where the deciding match sits. */
+export interface ConfidenceTable {
+  specificRoot: number;
+  specificUpper: number;
+  specificMessage: number;
+  generic: number;
+  unknownError: number;
+  none: number;
+}
+
+export const DEFAULT_CONFIDENCE: ConfidenceTable = {
+  specificRoot: 0.92,
+  specificUpper: 0.85,
+  specificMessage: 0.8,
+  generic: 0.6,
+  unknownError: 0.35,
+  none: 0.9,
+};
+
+interface Candidate {
+  text: string;
+  place: 'root' | 'upper' | 'message';
+  node?: ExceptionNode;
+}
+
+/** Deepest cause first, then the wrappers above it, suppressed ones, and the log message. */
+function candidates(chain: ExceptionChain): Candidate[] {
+  const causal = chain.nodes.filter((n) => n.kind !== 'suppressed').reverse();
+  const suppressed = chain.nodes.filter((n) => n.kind === 'suppressed');
+  return [
+    ...causal.map((n, i) => ({ text: headline(n), place: i === 0 ? ('root' as const) : ('upper' as const), node: n })),
+    ...suppressed.map((n) => ({ text: headline(n), place: 'upper' as const, node: n })),
+    ...(chain.preamble ? [{ text: chain.preamble, place: 'message' as const }] : []),
+  ];
+}
+
+function firstMatch(list: Candidate[], rules: readonly Rule[]): { rule: Rule; candidate: Candidate } | undefined {
+  for (const candidate of list) {
+    for (const rule of rules) if (rule.pattern.test(candidate.text)) return { rule, candidate };
+  }
+  return undefined;
+}
+
+const SPECIFIC = RULES.filter((r) => r.strength === 'specific');
+const GENERIC = RULES.filter((r) => r.strength === 'generic');
+
+/**
+ * Rule-based classification of one event: parse the exception chain, let the deepest specific
+ * rule decide, fall back to generic rules, then to `other/unknown` for an error no rule names.
+ * A line with no exception, no error level and no specific match is `none`.
+ */
+export function classifyByRules(input: ClassifyInput, confidence: ConfidenceTable = DEFAULT_CONFIDENCE): Classification & { chain: ExceptionChain } {
+  const chain = parseExceptionChain(input.text);
+  const level = (input.level ?? LEVEL_IN_PREFIX.exec(input.text)?.[1] ?? '').toUpperCase().replace('WARNING', 'WARN');
+  const hasException = chain.nodes.length > 0;
+  const list = candidates(chain);
+
+  // A quiet level without a stack trace is never an error, whatever words it contains.
+  if (QUIET_LEVELS.has(level) && !hasException) return none(chain, confidence);
+
+  const specific = firstMatch(list, SPECIFIC);
+  if (specific) {
+    const place = specific.candidate.place;
+    return {
+      error_type: specific.rule.type,
+      subtype: specific.rule.subtype,
+      confidence: place === 'root' ? confidence.specificRoot : place === 'upper' ? confidence.specificUpper : confidence.specificMessage,
+      root_cause: specific.candidate.text.split('\n')[0]!.slice(0, 500),
+      decided_by: `rule:${specific.rule.id}`,
+      chain,
+    };
+  }
+  if (!hasException && !ERROR_LEVELS.has(level)) return none(chain, confidence);
+  const generic = firstMatch(list, GENERIC);
+  if (generic) {
+    return {
+      error_type: generic.rule.type,
+      subtype: generic.rule.subtype,
+      confidence: confidence.generic,
+      root_cause: generic.candidate.text.split('\n')[0]!.slice(0, 500),
+      decided_by: `rule:${generic.rule.id}`,
+      chain,
+    };
+  }
+  return {
+    error_type: 'other',
+    subtype: 'unknown',
+    confidence: confidence.unknownError,
+    root_cause: (list[0]?.text ?? input.text).split('\n')[0]!.slice(0, 500),
+    decided_by: 'default',
+    chain,
+  };
+}
+
+function none(chain: ExceptionChain, confidence: ConfidenceTable): Classification & { chain: ExceptionChain } {
+  return { error_type: 'none', subtype: null, confidence: confidence.none, root_cause: null, decided_by: 'none', chain };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { classifyByRules } from '../../../../src/stages/classify/classifier.js';
+import { RULES } from '../../../../src/stages/classify/rules.js';
+import { ERROR_TYPES, SUBTYPES } from '../../../../src/stages/classify/taxonomy.js';
+
+const classify = (text: string, level?: string) => {
+  const { chain: _chain, ...rest } = classifyByRules({ text, level });
+  return rest;
+};
+
+describe('classifyByRules', () => {
+  it('lets the deepest specific cause decide under generic wrappers', () => {
+    const text = [
+      'org.apache.flink.runtime.client.JobExecutionException: Job execution failed.',
+      '\tat org.apache.flink.runtime.jobmaster.JobResult.toJobExecutionResult(JobResult.java:144)',
+      'Caused by: org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy',
+      '\tat org.apache.flink.runtime.executiongraph.failover.flip1.ExecutionFailureHandler.handleFailure(ExecutionFailureHandler.java:138)',
+      'Caused by: java.lang.OutOfMemoryError: Metaspace',
+      '\t... 3 more',
+    ].join('\n');
+    expect(classify(text)).toMatchObject({ error_type: 'oom', subtype: 'metaspace_oom', decided_by: 'rule:oom.metaspace', root_cause: 'java.lang.OutOfMemoryError: Metaspace' });
+  });
+
+  it('prefers a specific wrapper over a generic root (a checkpoint timeout caused by a bare TimeoutException)', () => {
+    const text = 'org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint expired before completing.\nCaused by: java.util.concurrent.TimeoutException\n\tat x.Y.z(Y.java:1)';
+    expect(classify(text)).toMatchObject({ error_type: 'checkpoint_failure', subtype: 'checkpoint_timeout' });
+  });
+
+  it('classifies a log message without a trace when its words are specific', () => {
+    expect(classify('Checkpoint 4512 of job a1b2c3 expired before completing.', 'WARN')).toMatchObject({ error_type: 'checkpoint_failure', subtype: 'checkpoint_timeout' });
+  });
+
+  it('calls quiet lines none, even with alarming words', () => {
+    expect(classify('2026-11-20 08:15:02,118 INFO  org.apache.flink.runtime.checkpoint.CheckpointCoordinator - Completed checkpoint 12 for job 0f1e (1234 bytes).').error_type).toBe('none');
+    expect(classify('execution.checkpointing.timeout: 10 min', undefined).error_type).toBe('none');
+    expect(classify('Restoring job 0f1e from Checkpoint 11 @ 1700000000000 for 0f1e located at file:/tmp/ckpt.', 'INFO').error_type).toBe('none');
+  });
+
+  it('calls an unexplained error other/unknown with low confidence', () => {
+    const result = classify('com.acme.orders.PricingException: price for sku 42 is negative\n\tat com.acme.orders.Pricing.apply(Pricing.java:10)');
+    expect(result).toMatchObject({ error_type: 'other', subtype: 'unknown', decided_by: 'default' });
+    expect(result.confidence).toBeLessThan(0.5);
+  });
+
+  it('classifies network and Kafka failures', () => {
+    expect(classify('org.apache.kafka.common.errors.TimeoutException: Timeout expired while fetching topic metadata').error_type).toBe('network');
+    expect(classify("org.apache.flink.runtime.io.network.netty.exception.RemoteTransportException: Connection unexpectedly closed by remote task manager 'tm-3/10.0.0.3:41023'.").subtype).toBe('remote_task_manager_lost');
+  });
+
+  it('uses only labels from the taxonomy', () => {
+    for (const rule of RULES) {
+      expect(ERROR_TYPES).toContain(rule.type);
+      expect(SUBTYPES[rule.type], rule.id).toContain(rule.subtype);
+    }
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+  });
+});
