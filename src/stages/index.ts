@@ -1,5 +1,6 @@
 import type { ValueDecoder } from '../adapters/schema-registry/value-decoder.js';
 import type { Stage } from '../core/stage.js';
+import { createClassifyStage } from './classify/classify-stage.js';
 import { createIngestStage } from './ingest/ingest-stage.js';
 
 /** What stage factories may use; built once by the composition root. */
@@ -10,6 +11,7 @@ export interface StageDeps {
 /** Every stage the pipeline can run, by name. Adding a stage is one line here. */
 export const STAGES: Record<string, (deps: StageDeps) => Stage> = {
   ingest: (deps) => createIngestStage(deps.decoder),
+  classify: () => createClassifyStage(),
 };
 
 export function selectStages(selection: string[] | 'all'): string[] {

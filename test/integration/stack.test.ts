@@ -39,6 +39,7 @@ describe('stack status', () => {
       { name: 'kafka', running: true, ready: true },
       { name: 'apicurio', running: true, ready: true },
       { name: 'mariadb', running: true, ready: true },
+      { name: 'connect', running: true, ready: true },
     ]);
   });
 });

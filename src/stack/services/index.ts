@@ -4,7 +4,8 @@
 // exporting a StackService and add it here.
 import type { StackService } from '../service.js';
 import { apicurio } from './apicurio.js';
+import { connect } from './connect.js';
 import { kafka } from './kafka.js';
 import { mariadb } from './mariadb.js';
 
-export const SERVICES: readonly StackService[] = [kafka, apicurio, mariadb];
+export const SERVICES: readonly StackService[] = [kafka, apicurio, mariadb, connect];
