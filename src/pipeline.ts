@@ -16,10 +16,13 @@ import { StageRunner } from './core/runner.js';
 import type { Sink } from './core/stage.js';
 import { TopicCatalog } from './core/topic-catalog.js';
 import { startHttpServer } from './http/server.js';
+import { JobCatalog } from './stages/catalog/job-catalog.js';
 import { STAGES, selectStages } from './stages/index.js';
 
 export interface RunningPipeline {
   httpPort: number;
+  /** The job catalog ingest enriches from (loaded when ingest runs). */
+  jobs: JobCatalog;
   runners: StageRunner[];
   /** Resolves with the first fatal error of any stage. */
   fatal: Promise<unknown>;
@@ -61,10 +64,15 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
   );
   const decoder = new ValueDecoder(registry, config.ingest.maxMessageBytes);
 
+  const stageNames = selectStages(config.stages);
+  // Ingest enriches events from the job catalog: load it before consuming any log event.
+  const jobs = new JobCatalog(broker, catalog.get('job-catalog').topic, logger);
+  if (stageNames.includes('ingest')) await jobs.start();
+
   let reportFatal!: (err: unknown) => void;
   const fatal = new Promise<unknown>((resolve) => (reportFatal = resolve));
-  const runners = selectStages(config.stages).map(
-    (name) => new StageRunner(STAGES[name]!({ decoder }), { broker, catalog, sinks, config, logger, metrics, onFatal: reportFatal }),
+  const runners = stageNames.map(
+    (name) => new StageRunner(STAGES[name]!({ decoder, jobs }), { broker, catalog, sinks, config, logger, metrics, onFatal: reportFatal }),
   );
 
   let failed = false;
@@ -78,10 +86,12 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
 
   return {
     httpPort: http.port,
+    jobs,
     runners,
     fatal,
     async stop() {
       await Promise.all(runners.map((r) => r.stop()));
+      await jobs.stop();
       for (const sink of sinks.values()) await sink.close();
       await pool.end();
       await clickhouse.close();

@@ -7,7 +7,8 @@ import type { ConsumedRecord } from '../ports/broker.js';
  */
 export type StageOutput =
   /** A record for a declared topic (logical name, e.g. "job-events"). */
-  | { kind: 'record'; topic: string; key: string | null; value: string | Buffer; headers?: Record<string, string> }
+  /** `value: null` is a tombstone (a delete on a compacted topic). */
+  | { kind: 'record'; topic: string; key: string | null; value: string | Buffer | null; headers?: Record<string, string> }
   /** A row for a named sink (e.g. "mysql.job_log_events"); sinks are idempotent on the row's id. */
   | { kind: 'row'; sink: string; row: unknown };
 

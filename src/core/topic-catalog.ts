@@ -10,6 +10,8 @@ import { z } from 'zod';
 const declarationSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9.-]+$/),
+    /** Physical topic name used verbatim (no prefix), for topics other systems name (Debezium). */
+    physical: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(),
     role: z.enum(['input', 'internal', 'output']),
     description: z.string().min(1),
     /** Not created by us (e.g. Debezium's cdc.* topics); `name` is then a pattern prefix. */
@@ -47,8 +49,9 @@ export class TopicCatalog {
   ) {
     this.byName = new Map(
       declarations.map((d) => {
-        const topic = `${prefix}${d.name}`;
-        return [d.name, { ...d, topic, dlqTopic: d.dlq ? `${topic}.dlq` : undefined }];
+        const topic = d.physical ?? `${prefix}${d.name}`;
+        // DLQs always live in our namespace, even for topics another system names.
+        return [d.name, { ...d, topic, dlqTopic: d.dlq ? `${prefix}${d.name}.dlq` : undefined }];
       }),
     );
   }
@@ -80,13 +83,11 @@ export class TopicCatalog {
     return [...this.byName.values()];
   }
 
-  /** Every physical topic we create: managed declarations and their DLQs. */
+  /** Every physical topic we create: managed declarations, and the DLQ of any declaration. */
   managedTopics(): { topic: string; declaration: ResolvedTopic; isDlq: boolean }[] {
-    return this.all()
-      .filter((d) => d.managed)
-      .flatMap((d) => [
-        { topic: d.topic, declaration: d, isDlq: false },
-        ...(d.dlqTopic ? [{ topic: d.dlqTopic, declaration: d, isDlq: true }] : []),
-      ]);
+    return this.all().flatMap((d) => [
+      ...(d.managed ? [{ topic: d.topic, declaration: d, isDlq: false }] : []),
+      ...(d.dlqTopic ? [{ topic: d.dlqTopic, declaration: d, isDlq: true }] : []),
+    ]);
   }
 }

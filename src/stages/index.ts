@@ -1,16 +1,20 @@
 import type { ValueDecoder } from '../adapters/schema-registry/value-decoder.js';
 import type { Stage } from '../core/stage.js';
+import { createCatalogStage } from './catalog/catalog-stage.js';
 import { createClassifyStage } from './classify/classify-stage.js';
-import { createIngestStage } from './ingest/ingest-stage.js';
+import { createIngestStage, type JobLookup } from './ingest/ingest-stage.js';
 
 /** What stage factories may use; built once by the composition root. */
 export interface StageDeps {
   decoder: ValueDecoder;
+  /** The job catalog (in-memory copy of the job-catalog topic), for enrichment. */
+  jobs: JobLookup;
 }
 
 /** Every stage the pipeline can run, by name. Adding a stage is one line here. */
 export const STAGES: Record<string, (deps: StageDeps) => Stage> = {
-  ingest: (deps) => createIngestStage(deps.decoder),
+  catalog: (deps) => createCatalogStage(deps.decoder),
+  ingest: (deps) => createIngestStage(deps.decoder, deps.jobs),
   classify: () => createClassifyStage(),
 };
 

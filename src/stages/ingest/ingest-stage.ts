@@ -9,7 +9,12 @@ export const INGEST_SINKS = { mysql: 'mysql.job_log_events', clickhouse: 'clickh
  * job-logs → job-events (+ MySQL and ClickHouse rows): decode JSON or registry-framed values,
  * validate against the input contract, normalise time and level, fix the event's identity.
  */
-export function createIngestStage(decoder: ValueDecoder, now: () => Date = () => new Date()): Stage {
+/** Read-only view of the job catalog used for enrichment. */
+export interface JobLookup {
+  get(jobId: string): { job_name: string | null; job_type: string | null; job_config: unknown } | undefined;
+}
+
+export function createIngestStage(decoder: ValueDecoder, catalog?: JobLookup, now: () => Date = () => new Date()): Stage {
   return {
     name: 'ingest',
     input: 'job-logs',
@@ -28,6 +33,13 @@ export function createIngestStage(decoder: ValueDecoder, now: () => Date = () =>
         },
         now(),
       );
+      // The registry is the source of truth for a known job's name, type and config.
+      const job = catalog?.get(event.job_id);
+      if (job) {
+        event.job_name = job.job_name ?? event.job_name;
+        event.job_type = job.job_type ?? event.job_type;
+        event.job_config = job.job_config ?? null;
+      }
       return [
         { kind: 'record', topic: 'job-events', key: event.job_id, value: JSON.stringify(event), headers: { 'pd.event_id': event.event_id } },
         { kind: 'row', sink: INGEST_SINKS.mysql, row: event },

@@ -43,6 +43,8 @@ export interface JobEvent {
   job_id: string;
   job_name: string | null;
   job_type: string | null;
+  /** From the job catalog (registry row) when the job is known; null otherwise. */
+  job_config: unknown;
   cluster: string | null;
   env: string | null;
   host: string | null;
@@ -157,6 +159,7 @@ export function normaliseJobLogEvent(value: unknown, origin: RecordOrigin, now: 
     job_id: input.job_id,
     job_name: input.job_name ?? null,
     job_type: input.job_type ?? null,
+    job_config: null,
     cluster: input.cluster ?? null,
     env: input.env ?? null,
     host: input.host ?? null,

@@ -25,6 +25,8 @@ describe('TopicCatalog', () => {
 
   it('does not create topics that Debezium owns', () => {
     expect(catalog.managedTopics().map((t) => t.topic)).not.toContain('pd.cdc');
+    expect(catalog.get('job-registry-cdc').topic).toBe('cdc.local.pipeline_doctor.flink_jobs');
+    expect(catalog.get('job-registry-cdc').dlqTopic).toBe('pd.job-registry-cdc.dlq');
   });
 
   it('maps declarations to broker configs; DLQs are delete-only with 30 days', () => {
