@@ -9,6 +9,7 @@ import { TOPICS_DIR } from '../core/paths.js';
 import { TopicCatalog } from '../core/topic-catalog.js';
 import { startPipeline } from '../pipeline.js';
 import { produceWorkload } from '../sample/workload.js';
+import { classifyEvent } from '../stages/classify/classify-event.js';
 import { readTopic } from '../sample/topic-reader.js';
 import { formatCount, loadConfigOrExit } from './shared.js';
 
@@ -23,7 +24,7 @@ export function registerDemoCommand(program: Command): void {
     .action(async (options: { events: string; seed: string; timeout: string }) => {
       const count = Number(options.events);
       if (!Number.isInteger(count) || count < 1) throw new Error('--events must be a positive integer');
-      const config = loadConfigOrExit({ PD_STAGES: 'ingest', PD_HTTP_PORT: process.env.PD_HTTP_PORT ?? '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+      const config = loadConfigOrExit({ PD_STAGES: 'catalog,ingest,classify', PD_HTTP_PORT: process.env.PD_HTTP_PORT ?? '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
       const logger = createLogger(config.logLevel);
       const say = (line: string) => process.stdout.write(`${line}\n`);
       const runId = randomBytes(4).toString('hex');
@@ -31,7 +32,7 @@ export function registerDemoCommand(program: Command): void {
       const broker = await createBroker(config.kafka, logger);
       const registry = new ConfluentSchemaRegistry(config.schemaRegistry);
 
-      say(`demo ${runId}: starting the pipeline (stage ingest) …`);
+      say(`demo ${runId}: starting the pipeline (stages ${config.stages === 'all' ? 'all' : config.stages.join(', ')}) …`);
       const pipeline = await startPipeline(config, logger);
       const started = Date.now();
       let result;
@@ -46,19 +47,30 @@ export function registerDemoCommand(program: Command): void {
         });
         const producedMs = Date.now() - started;
         const expected = result.validEventIds.length;
-        const pool = createMysqlPool(config.mysql.url, 2);
+        // Progress is the ingest group's committed offsets: exact, and cheap to ask for.
+        const admin = broker.admin();
+        await admin.connect();
+        const input = catalog.get('job-logs').topic;
         const deadline = Date.now() + Number(options.timeout) * 1000;
-        let mysqlRows = 0;
+        let behind = Infinity;
+        let lastReport = 0;
         while (Date.now() < deadline) {
-          const [rows] = await pool.query("SELECT COUNT(*) AS n FROM job_log_events WHERE JSON_VALUE(attributes, '$.run_id') = ?", [runId]);
-          mysqlRows = Number((rows as { n: number }[])[0]!.n);
-          say(`  processed ${formatCount(mysqlRows)} / ${formatCount(expected)} valid events`);
-          if (mysqlRows >= expected) break;
-          await new Promise((r) => setTimeout(r, 1000));
+          const [ends, committed] = await Promise.all([admin.topicEndOffsets(input), admin.groupOffsets(`${config.topicPrefix}ingest`, input)]);
+          behind = ends.reduce((n, e) => n + Number(e.offset) - Math.max(0, Number(committed.find((c) => c.partition === e.partition)?.offset ?? 0)), 0);
+          if (behind === 0) break;
+          if (Date.now() - lastReport > 1000) {
+            say(`  ingest is ${formatCount(behind)} records behind`);
+            lastReport = Date.now();
+          }
+          await new Promise((r) => setTimeout(r, 100));
         }
+        await admin.disconnect();
         const processedMs = Date.now() - started;
+        if (behind !== 0) throw new Error(`timed out: ingest still ${behind} records behind`);
+        const pool = createMysqlPool(config.mysql.url, 2);
+        const [rows] = await pool.query("SELECT COUNT(*) AS n FROM job_log_events WHERE JSON_VALUE(attributes, '$.run_id') = ?", [runId]);
+        const mysqlRows = Number((rows as { n: number }[])[0]!.n);
         await pool.end();
-        if (mysqlRows < expected) throw new Error(`timed out: ${mysqlRows} of ${expected} events reached MySQL`);
 
         const jobEvents = await readTopic(broker, catalog.get('job-events').topic, {
           timeoutMs: 60_000,
@@ -70,6 +82,16 @@ export function registerDemoCommand(program: Command): void {
           timeoutMs: 30_000,
           filter: (r) => runKeys.has(r.key?.toString() ?? ''),
           done: (records) => records.length >= result!.malformed.length,
+        });
+        // The stage must agree with the command path: classify every result event here too.
+        const errorEvents = jobEvents.filter((r) => {
+          const e = JSON.parse(r.value!.toString()) as { message: string; stack_trace: string | null; level: string };
+          return classifyEvent(e.stack_trace ? `${e.message}\n${e.stack_trace}` : e.message, e.level === 'UNKNOWN' ? null : e.level).error_type !== 'none';
+        }).length;
+        const classified = await readTopic(broker, catalog.get('errors.classified').topic, {
+          timeoutMs: 60_000,
+          filter: (r) => (r.value?.includes(runId) ?? false),
+          done: (records) => records.length >= errorEvents,
         });
         await pipeline.stop();
         const { client } = createClickHouse(config.clickhouse);
@@ -91,9 +113,17 @@ export function registerDemoCommand(program: Command): void {
         say(`  MySQL           job_log_events: ${formatCount(mysqlRows)} rows`);
         say(`  ClickHouse      job_log_events: ${formatCount(clickhouseRows)} rows (${config.clickhouse.url ? 'server' : 'embedded chdb'})`);
         say(`  DLQ             ${catalog.get('job-logs').dlqTopic}: ${formatCount(dlq.length)} (${[...reasons].map(([k, v]) => `${k} ${v}`).join(', ')})`);
-        say(`  throughput      ${formatCount(Math.round((count / processedMs) * 1000))} events/s produce → MySQL`);
-        const ok = ids.length === expected && new Set(ids).size === expected && mysqlRows === expected && clickhouseRows === expected && dlq.length === result.malformed.length;
-        say(ok ? '  result          OK: every valid event once in each store, every malformed one in the DLQ' : '  result          MISMATCH (see figures above)');
+        const types = new Map<string, number>();
+        const fingerprints = new Set<string>();
+        for (const r of classified) {
+          const v = JSON.parse(r.value!.toString()) as { error_type: string; fingerprint: string };
+          types.set(v.error_type, (types.get(v.error_type) ?? 0) + 1);
+          fingerprints.add(v.fingerprint);
+        }
+        say(`  classified      ${catalog.get('errors.classified').topic}: ${formatCount(classified.length)} errors, ${fingerprints.size} fingerprints (${[...types].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+        say(`  throughput      ${formatCount(Math.round((count / processedMs) * 1000))} events/s, first produced to last committed by ingest`);
+        const ok = classified.length === errorEvents && ids.length === expected && new Set(ids).size === expected && mysqlRows === expected && clickhouseRows === expected && dlq.length === result.malformed.length;
+        say(ok ? "  result          OK: every valid event once in each store, every malformed one in the DLQ, every error classified" : "  result          MISMATCH (see figures above)");
         if (!ok) process.exitCode = 1;
       } catch (err) {
         await pipeline.stop().catch(() => undefined);
