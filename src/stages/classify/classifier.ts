@@ -1,5 +1,5 @@
 import { headline, parseExceptionChain, type ExceptionChain, type ExceptionNode } from './exception-chain.js';
-import { RULES, type Rule } from './rules.js';
+import { FRAME_RULES, RULES, type Rule } from './rules.js';
 import type { Label } from './taxonomy.js';
 
 export interface Classification {
@@ -29,6 +29,7 @@ export interface ConfidenceTable {
   specificRoot: number;
   specificUpper: number;
   specificMessage: number;
+  frames: number;
   generic: number;
   unknownError: number;
   none: number;
@@ -38,6 +39,7 @@ export const DEFAULT_CONFIDENCE: ConfidenceTable = {
   specificRoot: 0.92,
   specificUpper: 0.85,
   specificMessage: 0.8,
+  frames: 0.7,
   generic: 0.6,
   unknownError: 0.35,
   none: 0.9,
@@ -67,6 +69,17 @@ function firstMatch(list: Candidate[], rules: readonly Rule[]): { rule: Rule; ca
   return undefined;
 }
 
+/** The first frames of each cause, deepest cause first, against the frame rules. */
+function firstFrameMatch(chain: ExceptionChain): { rule: Rule; node: ExceptionNode } | undefined {
+  const causal = chain.nodes.filter((n) => n.kind !== 'suppressed').reverse();
+  for (const node of causal) {
+    for (const frame of node.frames.slice(0, 8)) {
+      for (const rule of FRAME_RULES) if (rule.pattern.test(frame)) return { rule, node };
+    }
+  }
+  return undefined;
+}
+
 const SPECIFIC = RULES.filter((r) => r.strength === 'specific');
 const GENERIC = RULES.filter((r) => r.strength === 'generic');
 
@@ -81,9 +94,8 @@ export function classifyByRules(input: ClassifyInput, confidence: ConfidenceTabl
   const hasException = chain.nodes.length > 0;
   const list = candidates(chain);
 
-  // A quiet level without a stack trace is never an error, whatever words it contains.
-  if (QUIET_LEVELS.has(level) && !hasException) return none(chain, confidence);
-
+  // Specific rules describe failures in Flink's own words; Flink logs some at INFO
+  // (CheckpointCoordinator's "expired before completing", a YARN container kill), so any level.
   const specific = firstMatch(list, SPECIFIC);
   if (specific) {
     const place = specific.candidate.place;
@@ -96,7 +108,20 @@ export function classifyByRules(input: ClassifyInput, confidence: ConfidenceTabl
       chain,
     };
   }
+  // Past this point only weaker evidence is left: it counts for real errors only.
   if (!hasException && !ERROR_LEVELS.has(level)) return none(chain, confidence);
+  if (QUIET_LEVELS.has(level) && !hasException) return none(chain, confidence);
+  const byFrames = firstFrameMatch(chain);
+  if (byFrames) {
+    return {
+      error_type: byFrames.rule.type,
+      subtype: byFrames.rule.subtype,
+      confidence: confidence.frames,
+      root_cause: headline(byFrames.node).split('\n')[0]!.slice(0, 500),
+      decided_by: `rule:${byFrames.rule.id}`,
+      chain,
+    };
+  }
   const generic = firstMatch(list, GENERIC);
   if (generic) {
     return {

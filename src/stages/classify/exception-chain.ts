@@ -30,7 +30,7 @@ export interface ExceptionChain {
 // A class name needs a package and a capitalised simple name ending like an exception type, so
 // ordinary prose with a colon is not mistaken for an exception.
 const HEADER =
-  /^\s*(?:(Caused by|Suppressed):\s+)?((?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable|Failure|Fault|Exceeded|Timeout)[\w$]*)(?::\s?(.*))?$/;
+  /^\s*(?:(Caused by|Suppressed):\s+|Exception in thread "[^"]*"\s+)?((?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable|Failure|Fault|Exceeded|Timeout)[\w$]*)(?::\s?(.*))?$/;
 const FRAME = /^\s*at\s+(\S.*)$/;
 const ELIDED = /^\s*\.\.\.\s+(\d+)\s+(?:more|common frames omitted)/;
 

@@ -16,6 +16,22 @@ export interface Rule {
 
 const r = (id: string, type: ErrorType, subtype: string, pattern: RegExp, strength: Rule['strength'] = 'specific'): Rule => ({ id, type, subtype, pattern, strength });
 
+/**
+ * When no message names the failure, the root cause's top frames often name the component that
+ * failed (Flink's own packages, Avro, Kryo, …). Matched against the first frames of each cause.
+ */
+export const FRAME_RULES: readonly Rule[] = [
+  r('frames.avro', 'deserialization_error', 'avro_schema_mismatch', /^org\.apache\.avro\./),
+  r('frames.protobuf', 'deserialization_error', 'protobuf_parse_error', /formats\.protobuf|^com\.google\.protobuf\./),
+  r('frames.json', 'deserialization_error', 'json_parse_error', /formats\.json\.|jackson\.(?:core|databind)\./),
+  r('frames.kryo', 'deserialization_error', 'kryo_serialization', /esotericsoftware\.kryo|typeutils\.runtime\.kryo/),
+  r('frames.deser', 'deserialization_error', 'kafka_record_deserialization', /DeserializationSchema\.deserialize|KafkaRecordEmitter|KafkaDeserializationSchema|RecordDeserializer/),
+  r('frames.restore', 'checkpoint_failure', 'state_restore_failure', /BackendRestorerProcedure|StateAssignmentOperation|\.initializeState\(|\.restoreState\(|KeyedStateBackendBuilder\.build|OperatorStateRestoreOperation/),
+  r('frames.rocksdb', 'checkpoint_failure', 'state_backend_failure', /^org\.rocksdb\.|contrib\.streaming\.state\.RocksDB/),
+  r('frames.checkpoint', 'checkpoint_failure', 'checkpoint_declined', /Task\.declineCheckpoint|SubtaskCheckpointCoordinator|AsyncCheckpointRunnable|CheckpointCoordinator\./),
+  r('frames.buffers', 'backpressure', 'buffer_request_timeout', /LocalBufferPool\.request|BufferPool.*requestBuffer/),
+];
+
 export const RULES: readonly Rule[] = [
   // --- memory: checked first, an OOM explains most of what fails after it -------------------
   r('oom.metaspace', 'oom', 'metaspace_oom', /OutOfMemoryError:\s*Metaspace/i),
@@ -28,19 +44,19 @@ export const RULES: readonly Rule[] = [
   // --- checkpointing and state ------------------------------------------------------------
   r('ckpt.tolerable', 'checkpoint_failure', 'checkpoint_tolerable_failures_exceeded', /Exceeded checkpoint tolerable failure threshold/i),
   r('ckpt.expired', 'checkpoint_failure', 'checkpoint_timeout', /Checkpoint (?:\d+ )?(?:of job \S+ )?expired before completing|checkpoint (?:was )?(?:aborted|canceled|cancelled) (?:due to|because of) (?:a )?timeout|Checkpoint .*timed out|CHECKPOINT_EXPIRED/i),
-  r('ckpt.declined', 'checkpoint_failure', 'checkpoint_declined', /Checkpoint was declined|declined (?:the )?checkpoint|CheckpointDeclined|Task .* (?:is not being executed at the moment|was not running)|Not all required tasks are currently running|CHECKPOINT_DECLINED/i),
-  r('ckpt.storage', 'checkpoint_failure', 'checkpoint_storage_failure', /Could not (?:materialize|complete snapshot|perform checkpoint|flush and close the file system output stream|write checkpoint)|Failed to (?:write|upload|persist|finalize) (?:the )?(?:checkpoint|state|metadata)|(?:Asynchronous|async) (?:checkpoint|snapshot) (?:part )?(?:of .* )?failed|Error while (?:uploading|writing) checkpoint/i),
+  r('ckpt.declined', 'checkpoint_failure', 'checkpoint_declined', /Checkpoint was declined|declined (?:the )?checkpoint|CheckpointDeclined|Task .* (?:is not being executed at the moment|was not running)|Not all required tasks are currently running|CHECKPOINT_DECLINED|Aborting checkpoint/i),
+  r('ckpt.storage', 'checkpoint_failure', 'checkpoint_storage_failure', /Could not (?:materialize|complete snapshot|perform checkpoint|flush and close the file system output stream|write checkpoint)|Failed to (?:write|upload|persist|finalize) (?:the )?(?:checkpoint|state|metadata)|(?:Asynchronous|async) (?:checkpoint|snapshot) (?:part )?(?:of .* )?failed|asynchronous part of checkpoint \d+ could not be completed|Error while (?:uploading|writing) checkpoint|Could not (?:close|open|create) the (?:state|checkpoint) (?:stream|file|directory)/i),
   r('ckpt.serializer', 'deserialization_error', 'state_serializer_incompatible', /StateMigrationException|(?:new|restored) (?:state )?serializer (?:is|cannot be) incompatible|incompatible (?:state )?serializer|TypeSerializerSnapshot|state schema (?:evolution|migration)/i),
-  r('ckpt.restore', 'checkpoint_failure', 'state_restore_failure', /(?:Could not|Failed to|Cannot) (?:restore|recover|rollback to|map checkpoint\/savepoint state)|Cannot map checkpoint|Failed to restore|restore (?:operator )?state backend|Savepoint .* (?:could not be|cannot be) (?:restored|found)|unable to restore/i),
+  r('ckpt.restore', 'checkpoint_failure', 'state_restore_failure', /(?:Could not|Failed to|Cannot) (?:restore|recover|rollback to|map checkpoint\/savepoint state)|Cannot map checkpoint|Failed to restore|restore (?:operator )?state backend|Exception while restoring|while restoring (?:keyed|operator) state|Savepoint .* (?:could not be|cannot be) (?:restored|found)|unable to restore/i),
   r('ckpt.rocksdb', 'checkpoint_failure', 'state_backend_failure', /RocksDBException|RocksDB .*(?:failed|error|corrupt)|(?:failed|error) .*RocksDB/i),
   r('ckpt.generic', 'checkpoint_failure', 'checkpoint_declined', /CheckpointException|checkpoint (?:failed|failure)|Failure to finalize checkpoint/i, 'generic'),
 
   // --- deserialization --------------------------------------------------------------------
   r('deser.kafka', 'deserialization_error', 'kafka_record_deserialization', /Failed to deserialize consumer record|Error deserializing key\/value|DeserializationException|Failed to deserialize (?:the )?(?:Kafka )?record/i),
-  r('deser.avro', 'deserialization_error', 'avro_schema_mismatch', /AvroRuntimeException|AvroTypeException|org\.apache\.avro\.|Malformed data\. Length is negative|Could not find schema with id|Unknown magic byte|Failed to deserialize Avro|Schema .* not found/i),
-  r('deser.json', 'deserialization_error', 'json_parse_error', /JsonParseException|JsonMappingException|MismatchedInputException|Failed to deserialize JSON|Unrecognized token|JsonEOFException|json.*(?:parse|deserializ)/i),
-  r('deser.kryo', 'deserialization_error', 'kryo_serialization', /KryoException|com\.esotericsoftware\.kryo|Encountered unregistered class ID|Kryo serializer/i),
-  r('deser.protobuf', 'deserialization_error', 'protobuf_parse_error', /InvalidProtocolBufferException|protobuf/i),
+  r('deser.avro', 'deserialization_error', 'avro_schema_mismatch', /AvroRuntimeException|AvroTypeException|org\.apache\.avro\.|Malformed data\. Length is negative|Could not find schema with id|Unknown magic byte|Failed to deserialize Avro|Schema .* not found|^Found [\w.$]+, expecting /i),
+  r('deser.json', 'deserialization_error', 'json_parse_error', /JsonParseException|JsonMappingException|MismatchedInputException|Failed to deserialize JSON|Unrecognized token|JsonEOFException|json.*(?:parse|deserializ)|Cannot deserialize value of type|Cannot construct instance of/i),
+  r('deser.kryo', 'deserialization_error', 'kryo_serialization', /KryoException|com\.esotericsoftware\.kryo|Encountered unregistered class ID|Kryo serializer|Generic types have been disabled|treated as a generic type/i),
+  r('deser.protobuf', 'deserialization_error', 'protobuf_parse_error', /InvalidProtocolBufferException|protobuf|deserialize PB\b/i),
   r('deser.generic', 'deserialization_error', 'kafka_record_deserialization', /SerializationException|Could not (?:de)?serialize|deserializ(?:e|ation) (?:error|failed)|EOFException.*(?:deserializ|serializ)|Serializer .* (?:cannot|could not)/i, 'generic'),
 
   // --- backpressure and buffers -----------------------------------------------------------
@@ -52,17 +68,17 @@ export const RULES: readonly Rule[] = [
   // --- network ----------------------------------------------------------------------------
   r('net.tm-lost', 'network', 'remote_task_manager_lost', /Connection unexpectedly closed by remote task manager|RemoteTransportException|LocalTransportException|Lost connection to (?:task ?manager|the JobManager)|TaskManager .* (?:is no longer reachable|disconnected|lost)|Remote (?:task manager|peer) .* (?:lost|closed)/i),
   r('net.heartbeat', 'network', 'heartbeat_timeout', /Heartbeat of (?:TaskManager|JobManager|ResourceManager) (?:with id \S+ )?timed out|heartbeat (?:request )?(?:has )?timed out|HeartbeatTimeout|The heartbeat of .* timed out/i),
-  r('net.rpc', 'network', 'rpc_timeout', /AskTimeoutException|RpcTimeout|Ask timed out|RecipientUnreachableException|akka\.(?:pattern|remote)|pekko\.(?:pattern|remote)|Could not (?:connect|reach) to rpc endpoint/i),
+  r('net.rpc', 'network', 'rpc_timeout', /AskTimeoutException|RpcTimeout|Ask timed out|RegistrationTimeoutException|Could not register at the (?:ResourceManager|JobManager)|RecipientUnreachableException|akka\.(?:pattern|remote)|pekko\.(?:pattern|remote)|Could not (?:connect|reach) to rpc endpoint/i),
   r('net.kafka', 'network', 'kafka_broker_unreachable', /org\.apache\.kafka\.common\.errors\.(?:TimeoutException|NetworkException|DisconnectException)|Timeout expired (?:while|after) .*(?:metadata|fetch|commit|ms)|Failed to (?:update|get|fetch) (?:topic )?metadata|Topic .* not present in metadata|Broker may not be available|Bootstrap broker .* disconnected|Connection to node -?\d+ .* (?:could not be established|terminated)|Failed to send data to Kafka/i),
   r('net.partition', 'network', 'partition_not_found', /PartitionNotFoundException|Partition .* not found/i),
   r('net.host', 'network', 'unknown_host', /UnknownHostException|Name or service not known|nodename nor servname|Temporary failure in name resolution/i),
-  r('net.refused', 'network', 'connection_refused', /Connection refused|ConnectException|NoRouteToHostException|SocketTimeoutException|Connection reset by peer|Connection timed out|ClosedChannelException|Broken pipe/i),
+  r('net.refused', 'network', 'connection_refused', /Connection refused|java\.net\.ConnectException|NoRouteToHostException|SocketTimeoutException|Connection reset by peer|Connection timed out|ClosedChannelException|Broken pipe/i),
 
   // --- other ------------------------------------------------------------------------------
   r('other.classpath', 'other', 'class_not_found', /ClassNotFoundException|NoClassDefFoundError|Could not find any factory for identifier|Cannot load user class|Could not find any format factory/i),
   r('other.linkage', 'other', 'dependency_conflict', /NoSuchMethodError|NoSuchFieldError|LinkageError|IncompatibleClassChangeError|AbstractMethodError|cannot be cast to .* (?:loader|are in unnamed module)/i),
   r('other.sql', 'other', 'sql_validation', /org\.apache\.flink\.table\.api\.(?:ValidationException|TableException|SqlParserException)|SqlValidatorException|SQL validation failed|Column '.*' not found|Object '.*' not found|Cannot resolve field|Encountered .* at line \d+/i),
-  r('other.config', 'other', 'configuration_error', /IllegalConfigurationException|Missing required options|Unsupported options found|Invalid configuration|ConfigException/i),
+  r('other.config', 'other', 'configuration_error', /IllegalConfigurationException|Missing required options|Unsupported options found|Invalid configuration|ConfigException|\bis required for\b|please (?:declare|set|specify|configure)\b|does not match the configured|Specify the right/i),
   r('other.permission', 'other', 'permission_denied', /AccessDeniedException|Permission denied|AccessControlException|403 Forbidden|Access Denied|Status Code: 403|Not authorized/i),
   r('other.npe', 'other', 'null_pointer', /NullPointerException/),
   r('net.timeout-generic', 'network', 'rpc_timeout', /java\.util\.concurrent\.TimeoutException/, 'generic'),

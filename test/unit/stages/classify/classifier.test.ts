@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyByRules } from '../../../../src/stages/classify/classifier.js';
-import { RULES } from '../../../../src/stages/classify/rules.js';
+import { FRAME_RULES, RULES } from '../../../../src/stages/classify/rules.js';
 import { ERROR_TYPES, SUBTYPES } from '../../../../src/stages/classify/taxonomy.js';
 
 const classify = (text: string, level?: string) => {
@@ -48,10 +48,10 @@ describe('classifyByRules', () => {
   });
 
   it('uses only labels from the taxonomy', () => {
-    for (const rule of RULES) {
+    for (const rule of [...RULES, ...FRAME_RULES]) {
       expect(ERROR_TYPES).toContain(rule.type);
       expect(SUBTYPES[rule.type], rule.id).toContain(rule.subtype);
     }
-    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+    expect(new Set([...RULES, ...FRAME_RULES].map((r) => r.id)).size).toBe(RULES.length + FRAME_RULES.length);
   });
 });
