@@ -82,6 +82,9 @@ function firstFrameMatch(chain: ExceptionChain): { rule: Rule; node: ExceptionNo
 
 const SPECIFIC = RULES.filter((r) => r.strength === 'specific');
 const GENERIC = RULES.filter((r) => r.strength === 'generic');
+// Most events match no rule: one case-insensitive pass over the union rules out all of them
+// (a superset test; the matching rule is then found in priority order with its own flags).
+const ANY_SPECIFIC = new RegExp(SPECIFIC.map((rule) => `(?:${rule.pattern.source})`).join('|'), 'im');
 
 /**
  * Rule-based classification of one event: parse the exception chain, let the deepest specific
@@ -96,7 +99,7 @@ export function classifyByRules(input: ClassifyInput, confidence: ConfidenceTabl
 
   // Specific rules describe failures in Flink's own words; Flink logs some at INFO
   // (CheckpointCoordinator's "expired before completing", a YARN container kill), so any level.
-  const specific = firstMatch(list, SPECIFIC);
+  const specific = list.some((c) => ANY_SPECIFIC.test(c.text)) ? firstMatch(list, SPECIFIC) : undefined;
   if (specific) {
     const place = specific.candidate.place;
     return {

@@ -41,7 +41,13 @@ export function parseExceptionChain(text: string): ExceptionChain {
   let current: ExceptionNode | undefined;
   let causeDepth = 0;
   for (const line of lines) {
-    const header = HEADER.exec(line);
+    // Frames are most lines of a trace: recognise them before trying the costlier header regex.
+    const trimmed = line.trimStart();
+    if (current && trimmed.startsWith('at ')) {
+      current.frames.push(trimmed.slice(3).trim());
+      continue;
+    }
+    const header = trimmed.length > 0 && (trimmed.includes('Exception') || trimmed.includes('Error') || trimmed.includes('Throwable') || trimmed.includes('Failure') || trimmed.includes('Fault') || trimmed.includes('Exceeded') || trimmed.includes('Timeout')) ? HEADER.exec(line) : null;
     if (header) {
       const marker = header[1];
       const kind = marker === 'Caused by' ? 'cause' : marker === 'Suppressed' ? 'suppressed' : current ? 'cause' : 'top';
