@@ -20,7 +20,7 @@ stack_up_for_this_run() {
   if node bin/pipeline-doctor.js stack status >/dev/null 2>&1; then
     step "local stack already running: leaving it as it is"
   else
-    step "starting the local stack (Kafka, Apicurio, MariaDB)"
+    step "starting the local stack (Kafka, Apicurio, MariaDB, Kafka Connect + Debezium)"
     if [ -z "${PD_KEEP_STACK:-}" ]; then trap 'step "stopping the local stack"; node bin/pipeline-doctor.js stack down || true' EXIT; fi
     node bin/pipeline-doctor.js stack up
   fi
