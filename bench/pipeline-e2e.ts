@@ -10,6 +10,7 @@
  *               minus the event's produce time: p50 / p99 / max.
  *
  *   npx tsx bench/pipeline-e2e.ts [--events 100000] [--rate 2000] [--seconds 20] [--client kafkajs|confluent]
+ *                                 [--stages ingest|ingest,classify]
  */
 import { parseArgs } from 'node:util';
 import { readFileSync, rmSync } from 'node:fs';
@@ -34,8 +35,10 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     client: { type: 'string', default: 'kafkajs' },
     concurrency: { type: 'string', default: '3' },
+    stages: { type: 'string', default: 'ingest' },
   },
 });
+const stageList = args.stages!.split(',').map((x) => x.trim());
 const events = Number(args.events);
 
 /** A free loopback port for the pipeline's HTTP server, so /readyz can be polled. */
@@ -50,7 +53,7 @@ const env = {
   PD_TOPIC_PREFIX: `bench-${suffix}.`,
   PD_INSTANCE_ID: `bench-${suffix}`,
   PD_CHDB_PATH: join(PACKAGE_ROOT, '.stack', `chdb-bench-${suffix}`),
-  PD_STAGES: 'ingest',
+  PD_STAGES: args.stages!,
   PD_PARTITION_CONCURRENCY: args.concurrency!,
   KAFKA_CLIENT: args.client!,
   PD_HTTP_PORT: String(httpPort),
@@ -105,11 +108,14 @@ async function main(): Promise<void> {
     readyAt = Date.now();
     return res.ok;
   }, 120_000, 100);
-  const group = `${config.topicPrefix}ingest`;
-  await waitFor('backlog drained', async () => (await groupCaughtUp(broker, group, input)) === 0, 900_000, 250);
+  await waitFor('backlog drained by ingest', async () => (await groupCaughtUp(broker, `${config.topicPrefix}ingest`, input)) === 0, 900_000, 250);
+  // With classify running too, the drain ends when it has also caught up on job-events.
+  if (stageList.includes('classify')) {
+    await waitFor('backlog drained by classify', async () => (await groupCaughtUp(broker, `${config.topicPrefix}classify`, catalog.get('job-events').topic)) === 0, 900_000, 250);
+  }
   const drainS = (Date.now() - readyAt) / 1000;
   const rssAfterDrain = peakRssMiB(child.pid!);
-  say(`throughput  client=${args.client} concurrency=${args.concurrency} events=${events} drain=${drainS.toFixed(1)}s rate=${Math.round(events / drainS)} events/s peakRSS=${rssAfterDrain.toFixed(0)}MiB`);
+  say(`throughput  stages=${args.stages} client=${args.client} concurrency=${args.concurrency} events=${events} drain=${drainS.toFixed(1)}s rate=${Math.round(events / drainS)} events/s peakRSS=${rssAfterDrain.toFixed(0)}MiB`);
 
   // Phase 2: steady rate, end-to-end latency at a read_committed reader.
   const rate = Number(args.rate);
@@ -117,7 +123,9 @@ async function main(): Promise<void> {
   const latencies: number[] = [];
   const reader = broker.consumer({ groupId: `bench-reader-${suffix}`, sessionTimeoutMs: 10_000 });
   await reader.connect();
-  await reader.subscribe([catalog.get('job-events').topic], false);
+  // Latency is measured where the last stage writes: errors.classified when classify runs.
+  const outputTopic = stageList.includes('classify') ? catalog.get('errors.classified').topic : catalog.get('job-events').topic;
+  await reader.subscribe([outputTopic], false);
   const phaseStart = Date.now();
   await reader.run(async (batch) => {
     const now = Date.now();
@@ -130,6 +138,8 @@ async function main(): Promise<void> {
   const producer = broker.producer();
   await producer.connect();
   const total = rate * seconds;
+  // Only error events reach errors.classified: every latency-phase event is one there.
+  const errorOnly = stageList.includes('classify');
   const generator = generateJobLogEvents(total, { seed: 5, runId: `l${suffix}` });
   const tickMs = 20;
   let sent = 0;
@@ -139,7 +149,8 @@ async function main(): Promise<void> {
     const messages: OutgoingRecord[] = [];
     for (; sent < due; sent++) {
       const e = generator.next().value!;
-      messages.push({ key: e.job_id, value: JSON.stringify({ ...e, timestamp: new Date().toISOString(), attributes: { ...e.attributes, phase: 'latency' } }) });
+      const errorFields = errorOnly ? { level: 'ERROR', message: 'Task failed', stack_trace: 'java.lang.OutOfMemoryError: Java heap space\n\tat java.util.Arrays.copyOf(Arrays.java:3236)' } : {};
+      messages.push({ key: e.job_id, value: JSON.stringify({ ...e, ...errorFields, timestamp: new Date().toISOString(), attributes: { ...e.attributes, phase: 'latency' } }) });
     }
     if (messages.length) await producer.send([{ topic: input, messages }]);
     await new Promise((r) => setTimeout(r, tickMs));
@@ -149,8 +160,8 @@ async function main(): Promise<void> {
   await reader.disconnect();
   const sorted = [...latencies].sort((a, b) => a - b);
   const rss = peakRssMiB(child.pid!);
-  say(`latency     client=${args.client} rate=${rate}/s for ${seconds}s received=${latencies.length}/${total} p50=${percentile(sorted, 50)}ms p99=${percentile(sorted, 99)}ms max=${sorted.at(-1)}ms peakRSS=${rss.toFixed(0)}MiB`);
-  say(JSON.stringify({ bench: 'pipeline-e2e', client: args.client, concurrency: Number(args.concurrency), events, drainSeconds: drainS, eventsPerSecond: Math.round(events / drainS), rate, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1), peakRssMiB: Math.round(rss), phaseSeconds: (Date.now() - phaseStart) / 1000 }));
+  say(`latency     stages=${args.stages} client=${args.client} rate=${rate}/s for ${seconds}s received=${latencies.length}/${total} p50=${percentile(sorted, 50)}ms p99=${percentile(sorted, 99)}ms max=${sorted.at(-1)}ms peakRSS=${rss.toFixed(0)}MiB`);
+  say(JSON.stringify({ bench: 'pipeline-e2e', stages: args.stages, client: args.client, concurrency: Number(args.concurrency), events, drainSeconds: drainS, eventsPerSecond: Math.round(events / drainS), rate, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1), peakRssMiB: Math.round(rss), phaseSeconds: (Date.now() - phaseStart) / 1000 }));
 
   // Split the RSS: what V8 holds (our code, kafkajs buffers) versus native memory (chdb engine).
   const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
