@@ -25,6 +25,7 @@ import { provisionTopics } from '../src/core/provision.js';
 import { TopicCatalog } from '../src/core/topic-catalog.js';
 import type { Broker, OutgoingRecord } from '../src/ports/broker.js';
 import { generateJobLogEvents } from '../src/sample/job-log-generator.js';
+import { consumerLag } from '../src/sample/consumer-lag.js';
 import { produceWorkload } from '../src/sample/workload.js';
 import { exitOf, spawnPipeline, uniqueSuffix, waitFor } from '../test/support/integration.js';
 
@@ -68,16 +69,11 @@ function peakRssMiB(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function groupCaughtUp(broker: Broker, groupId: string, topic: string): Promise<number> {
+async function lag(broker: Broker, groupId: string, topic: string, transactional: boolean): Promise<number> {
   const admin = broker.admin();
   await admin.connect();
   try {
-    const [ends, committed] = await Promise.all([admin.topicEndOffsets(topic), admin.groupOffsets(groupId, topic)]);
-    // A transaction's commit marker takes one offset after the last record, hence the slack of 1.
-    return ends.reduce((lag, e) => {
-      const c = Number(committed.find((x) => x.partition === e.partition)?.offset ?? -1);
-      return lag + Math.max(0, Number(e.offset) - Math.max(c, 0) - (c >= 0 ? 1 : 0));
-    }, 0);
+    return await consumerLag(admin, groupId, topic, { transactional });
   } finally {
     await admin.disconnect();
   }
@@ -108,10 +104,10 @@ async function main(): Promise<void> {
     readyAt = Date.now();
     return res.ok;
   }, 120_000, 100);
-  await waitFor('backlog drained by ingest', async () => (await groupCaughtUp(broker, `${config.topicPrefix}ingest`, input)) === 0, 900_000, 250);
+  await waitFor('backlog drained by ingest', async () => (await lag(broker, `${config.topicPrefix}ingest`, input, false)) === 0, 900_000, 250);
   // With classify running too, the drain ends when it has also caught up on job-events.
   if (stageList.includes('classify')) {
-    await waitFor('backlog drained by classify', async () => (await groupCaughtUp(broker, `${config.topicPrefix}classify`, catalog.get('job-events').topic)) === 0, 900_000, 250);
+    await waitFor('backlog drained by classify', async () => (await lag(broker, `${config.topicPrefix}classify`, catalog.get('job-events').topic, true)) === 0, 900_000, 250);
   }
   const drainS = (Date.now() - readyAt) / 1000;
   const rssAfterDrain = peakRssMiB(child.pid!);

@@ -8,6 +8,7 @@ import { createLogger } from '../core/logger.js';
 import { TOPICS_DIR } from '../core/paths.js';
 import { TopicCatalog } from '../core/topic-catalog.js';
 import { startPipeline } from '../pipeline.js';
+import { consumerLag } from '../sample/consumer-lag.js';
 import { produceWorkload } from '../sample/workload.js';
 import { classifyEvent } from '../stages/classify/classify-event.js';
 import { readTopic } from '../sample/topic-reader.js';
@@ -55,8 +56,7 @@ export function registerDemoCommand(program: Command): void {
         let behind = Infinity;
         let lastReport = 0;
         while (Date.now() < deadline) {
-          const [ends, committed] = await Promise.all([admin.topicEndOffsets(input), admin.groupOffsets(`${config.topicPrefix}ingest`, input)]);
-          behind = ends.reduce((n, e) => n + Number(e.offset) - Math.max(0, Number(committed.find((c) => c.partition === e.partition)?.offset ?? 0)), 0);
+          behind = await consumerLag(admin, `${config.topicPrefix}ingest`, input);
           if (behind === 0) break;
           if (Date.now() - lastReport > 1000) {
             say(`  ingest is ${formatCount(behind)} records behind`);

@@ -20,7 +20,6 @@ export interface ClassifyInput {
 }
 
 const ERROR_LEVELS = new Set(['ERROR', 'FATAL']);
-const QUIET_LEVELS = new Set(['INFO', 'DEBUG', 'TRACE']);
 // Log4j/logback-style prefix: a level word near the start of the first line.
 const LEVEL_IN_PREFIX = /^[^\n]{0,80}?\b(ERROR|FATAL|WARN(?:ING)?|INFO|DEBUG|TRACE)\b/;
 
@@ -113,7 +112,6 @@ export function classifyByRules(input: ClassifyInput, confidence: ConfidenceTabl
   }
   // Past this point only weaker evidence is left: it counts for real errors only.
   if (!hasException && !ERROR_LEVELS.has(level)) return none(chain, confidence);
-  if (QUIET_LEVELS.has(level) && !hasException) return none(chain, confidence);
   const byFrames = firstFrameMatch(chain);
   if (byFrames) {
     return {
