@@ -5,6 +5,7 @@ import { ConfluentSchemaRegistry } from './adapters/schema-registry/confluent-re
 import { ValueDecoder } from './adapters/schema-registry/value-decoder.js';
 import { createMysqlPool, migrateMysql } from './adapters/mysql/mysql.js';
 import { MysqlJobLogEventsSink } from './adapters/mysql/job-log-events-sink.js';
+import { ExceptionStore } from './adapters/mysql/exception-store.js';
 import { createClickHouse, migrateClickHouse } from './adapters/clickhouse/clickhouse.js';
 import { ClickHouseJobLogEventsSink } from './adapters/clickhouse/job-log-events-sink.js';
 import type { Config } from './core/config.js';
@@ -17,6 +18,7 @@ import type { Sink } from './core/stage.js';
 import { TopicCatalog } from './core/topic-catalog.js';
 import { startHttpServer } from './http/server.js';
 import { JobCatalog } from './stages/catalog/job-catalog.js';
+import { ExceptionsSink } from './stages/diagnose/exceptions-stage.js';
 import { STAGES, selectStages } from './stages/index.js';
 
 export interface RunningPipeline {
@@ -60,7 +62,7 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
   logger.info({ mode }, 'clickhouse ready');
 
   const sinks = new Map<string, Sink>(
-    [new MysqlJobLogEventsSink(pool), new ClickHouseJobLogEventsSink(clickhouse, config.clickhouse.database)].map((s) => [s.name, s]),
+    [new MysqlJobLogEventsSink(pool), new ClickHouseJobLogEventsSink(clickhouse, config.clickhouse.database), new ExceptionsSink(new ExceptionStore(pool))].map((s) => [s.name, s]),
   );
   const decoder = new ValueDecoder(registry, config.ingest.maxMessageBytes);
 
@@ -72,7 +74,7 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
   let reportFatal!: (err: unknown) => void;
   const fatal = new Promise<unknown>((resolve) => (reportFatal = resolve));
   const runners = stageNames.map(
-    (name) => new StageRunner(STAGES[name]!({ decoder, jobs }), { broker, catalog, sinks, config, logger, metrics, onFatal: reportFatal }),
+    (name) => new StageRunner(STAGES[name]!({ decoder, jobs, config, metrics, logger }), { broker, catalog, sinks, config, logger, metrics, onFatal: reportFatal }),
   );
 
   let failed = false;

@@ -5,6 +5,7 @@ import { registerDemoCommand } from './demo-command.js';
 import { registerDlqCommand } from './dlq-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerTopicsCommand } from './topics-command.js';
+import { registerTrainCommand } from './train-command.js';
 import { registerStackCommand } from '../stack/stack-command.js';
 
 const program = new Command()
@@ -15,6 +16,7 @@ const program = new Command()
 registerRunCommand(program);
 registerTopicsCommand(program);
 registerClassifyCommand(program);
+registerTrainCommand(program);
 registerDemoCommand(program);
 registerDlqCommand(program);
 registerConfigCommand(program);

@@ -67,6 +67,11 @@ export const ENV_VARS = {
   PD_DLQ_WINDOW: v(positiveInt, '1000', 'Circuit breaker: number of recent records the ratio is computed over.'),
   PD_DLQ_MIN_SAMPLE: v(positiveInt, '200', 'Circuit breaker: records seen before the ratio is enforced.'),
   PD_MAX_MESSAGE_BYTES: v(positiveInt, '524288', 'Input values larger than this go to the DLQ as oversized.'),
+  PD_JOIN_WINDOW_MS: v(positiveInt, '2000', 'Multi-line join: continuation lines (`\\tat`, `Caused by:`, …) of one job/host/task/thread join the event before them when they arrive within this long; a pending event is flushed after this long without new lines.'),
+  PD_JOIN_MAX_LINES: v(positiveInt.min(10), '400', 'Multi-line join: most lines kept per event; further frames are counted, not kept (exception headers are kept while the byte limit allows).'),
+  PD_JOIN_MAX_BYTES: v(positiveInt.min(1024), '262144', 'Multi-line join: most bytes kept per event.'),
+  // Classifier
+  PD_CLASSIFIER_MODEL: v(z.string().min(1), '.stack/models/classifier.json', 'Model file of the learned classifier, written by `pipeline-doctor train` and re-read within 5 s when it changes; while there is none, the rules decide alone.'),
   LOG_LEVEL: v(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'Log level of the JSON logs.'),
 } as const;
 
@@ -98,7 +103,8 @@ export interface Config {
     drainTimeoutMs: number;
     dlq: { maxInvalidRatio: number; window: number; minSample: number };
   };
-  ingest: { maxMessageBytes: number };
+  ingest: { maxMessageBytes: number; join: { windowMs: number; maxLines: number; maxBytes: number } };
+  classifier: { modelPath: string };
   logLevel: string;
 }
 
@@ -170,7 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       drainTimeoutMs: p.PD_DRAIN_TIMEOUT_MS,
       dlq: { maxInvalidRatio: p.PD_DLQ_MAX_INVALID_RATIO, window: p.PD_DLQ_WINDOW, minSample: p.PD_DLQ_MIN_SAMPLE },
     },
-    ingest: { maxMessageBytes: p.PD_MAX_MESSAGE_BYTES },
+    ingest: { maxMessageBytes: p.PD_MAX_MESSAGE_BYTES, join: { windowMs: p.PD_JOIN_WINDOW_MS, maxLines: p.PD_JOIN_MAX_LINES, maxBytes: p.PD_JOIN_MAX_BYTES } },
+    classifier: { modelPath: p.PD_CLASSIFIER_MODEL },
     logLevel: p.LOG_LEVEL,
   };
 }

@@ -11,6 +11,13 @@ export class PipelineMetrics {
   readonly transientErrors = new Counter({ name: 'pd_transient_errors_total', help: 'Transient failures (retried), by dependency', labelNames: ['stage', 'dependency'], registers: [this.registry] });
   readonly partitionsPaused = new Gauge({ name: 'pd_partitions_paused', help: 'Partitions paused after exhausting retries', labelNames: ['stage'], registers: [this.registry] });
   readonly lag = new Gauge({ name: 'pd_consumer_lag', help: 'Records behind the partition end, at the last batch', labelNames: ['stage', 'partition'], registers: [this.registry] });
+  readonly ingestEvents = new Counter({
+    name: 'pd_ingest_events_total',
+    help: 'Ingested log lines by outcome: forwarded (error-bearing), filtered (no error), joined (a continuation line merged into the event before it)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly classifyReview = new Counter({ name: 'pd_classify_review_total', help: 'Classified errors flagged for review (no rule names them, or low confidence), by error_type', labelNames: ['error_type'], registers: [this.registry] });
   readonly batchSeconds = new Histogram({
     name: 'pd_batch_duration_seconds',
     help: 'Time to process and commit one batch',

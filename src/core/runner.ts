@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import pRetry from 'p-retry';
+import { ChangelogMirror } from './changelog-mirror.js';
 import type { Config } from './config.js';
 import { CircuitOpenError, PermanentError, TransientError, errorMessage } from './errors.js';
 import { DlqCircuitBreaker } from './dlq-circuit-breaker.js';
 import type { Logger } from './logger.js';
 import type { PipelineMetrics } from './metrics.js';
-import type { Sink, Stage } from './stage.js';
+import type { PartitionState, Sink, Stage, StageOutput } from './stage.js';
 import type { TopicCatalog } from './topic-catalog.js';
 import type { BatchControl, Broker, BrokerConsumer, BrokerProducer, ConsumedBatch, ConsumedRecord, OutgoingRecord, PartitionOffset, TopicRecords } from '../ports/broker.js';
 
@@ -27,6 +29,24 @@ interface ChunkWork {
   dlqReasons: string[];
   /** Offsets of the records that went to the DLQ, for the circuit breaker. */
   invalidOffsets: Set<string>;
+}
+
+function emptyWork(): ChunkWork {
+  return { records: new Map(), rows: new Map(), dlq: [], dlqReasons: [], invalidOffsets: new Set() };
+}
+
+function addOutputs(work: ChunkWork, outputs: StageOutput[]): void {
+  for (const output of outputs) {
+    if (output.kind === 'record') {
+      const list = work.records.get(output.topic) ?? [];
+      list.push({ key: output.key, value: output.value, headers: output.headers });
+      work.records.set(output.topic, list);
+    } else {
+      const list = work.rows.get(output.sink) ?? [];
+      list.push(output.row);
+      work.rows.set(output.sink, list);
+    }
+  }
 }
 
 /** Builds the DLQ copy of a record: original key, bytes and headers plus why and where. */
@@ -108,7 +128,18 @@ export class StageRunner {
   private readonly log: Logger;
   private failed = false;
   private running = false;
+  /** Set by stop(): no new chunk starts. */
+  private stopping = false;
   private readonly pauseTimers = new Set<NodeJS.Timeout>();
+  /** Stateful stages only: the changelog follower, and the partitions whose state is in memory. */
+  private mirror?: ChangelogMirror;
+  private assigned: number[] = [];
+  private readonly loaded = new Set<number>();
+  /** Serialises a partition's chunks, timed outputs and state drops (each a promise chain). */
+  private readonly locks = new Map<number, Promise<unknown>>();
+  private punctuateTimer?: NodeJS.Timeout;
+  /** The punctuation round in progress, if any (rounds never overlap). */
+  private punctuationRound?: Promise<void>;
 
   constructor(
     readonly stage: Stage,
@@ -122,6 +153,12 @@ export class StageRunner {
     deps.catalog.get(stage.input);
     for (const topic of stage.outputs.topics) deps.catalog.get(topic);
     for (const sink of stage.outputs.sinks) if (!deps.sinks.has(sink)) throw new Error(`stage ${stage.name}: sink "${sink}" is not registered`);
+    if (stage.state) deps.catalog.get(stage.state.changelog);
+  }
+
+  /** Slot of the producer that delivers timed outputs; batches use slots 0 … concurrency-1. */
+  private get punctuationSlot(): number {
+    return this.deps.config.runner.partitionConcurrency;
   }
 
   get isReady(): boolean {
@@ -135,9 +172,24 @@ export class StageRunner {
       this.producers.push(this.newProducer(slot));
       this.idleSlots.push(slot);
     }
+    const state = this.stage.state;
+    if (state) {
+      this.producers.push(this.newProducer(this.punctuationSlot));
+      this.mirror = new ChangelogMirror(broker, this.deps.catalog.get(state.changelog).topic, this.log);
+      await this.mirror.start();
+    }
     await Promise.all(this.producers.map((p) => p.connect()));
     this.consumer = broker.consumer({ groupId: this.groupId, sessionTimeoutMs: config.kafka.sessionTimeoutMs });
     this.consumer.onCrash((err) => this.fail(err, 'consumer crashed'));
+    if (state) {
+      const inputTopic = this.deps.catalog.get(this.stage.input).topic;
+      this.consumer.onAssignment((assigned) => {
+        this.assigned = assigned.filter((a) => a.topic === inputTopic).map((a) => a.partition);
+        // Another member may have changed a partition's state meanwhile: re-read before use.
+        for (const partition of [...this.loaded]) void this.withLock(partition, async () => this.forgetState(partition));
+      });
+      this.punctuateTimer = setInterval(() => this.punctuate(), state.punctuateEveryMs);
+    }
     await this.consumer.connect();
     await this.consumer.subscribe([this.deps.catalog.get(this.stage.input).topic], true);
     await this.consumer.run((batch, control) => this.handleBatch(batch, control), { concurrency });
@@ -148,9 +200,17 @@ export class StageRunner {
   /** Finishes the chunk in hand, commits it, leaves the group; bounded by PD_DRAIN_TIMEOUT_MS. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     for (const timer of this.pauseTimers) clearTimeout(timer);
+    clearInterval(this.punctuateTimer);
     const drain = async () => {
+      // Pending state is emitted while this member still owns its partitions, so no other member
+      // restores (and emits again) what this one is about to emit.
+      // One partition at a time: they share the punctuation producer, one transaction at a time.
+      await this.punctuationRound;
+      for (const partition of [...this.loaded]) await this.withLock(partition, () => this.emitDue(partition, true));
       await this.consumer?.disconnect();
+      await this.mirror?.stop();
       await this.stage.close?.();
       await Promise.all(this.producers.map((p) => p.disconnect().catch(() => undefined)));
     };
@@ -173,8 +233,9 @@ export class StageRunner {
     if (slot === undefined) throw new Error('no idle producer slot: consumer concurrency exceeds the producer pool');
     try {
       for (const chunk of chunks(batch.records, this.deps.config.runner.batchMaxRecords)) {
-        if (this.failed || !control.isRunning() || control.isStale()) return;
-        if (!(await this.handleChunk(slot, batch.topic, batch.partition, chunk, control))) return;
+        if (this.failed || this.stopping || !control.isRunning() || control.isStale()) return;
+        const handled = await this.withLock(batch.partition, () => this.handleChunk(slot, batch.topic, batch.partition, chunk, control));
+        if (!handled) return;
         await control.heartbeat();
       }
     } finally {
@@ -191,9 +252,18 @@ export class StageRunner {
     try {
       work = await pRetry(
         async () => {
-          const processed = await this.processRecords(records);
-          await this.deliver(slot, topic, partition, records, processed);
-          return processed;
+          try {
+            await this.ensureState(partition);
+            const processed = await this.processRecords(records);
+            this.addStateChanges(processed, partition);
+            const last = records[records.length - 1]!.offset;
+            await this.deliver(slot, `${topic}-${partition}-${records[0]!.offset}-${last}`, processed, [{ topic, partition, offset: String(BigInt(last) + 1n) }]);
+            return processed;
+          } catch (err) {
+            // The in-memory state now holds changes that were never committed.
+            this.forgetState(partition);
+            throw err;
+          }
         },
         {
           retries: config.runner.retry.maxAttempts - 1,
@@ -237,7 +307,7 @@ export class StageRunner {
   }
 
   private async processRecords(records: ConsumedRecord[]): Promise<ChunkWork> {
-    const work: ChunkWork = { records: new Map(), rows: new Map(), dlq: [], dlqReasons: [], invalidOffsets: new Set() };
+    const work = emptyWork();
     for (const record of records) {
       let outputs;
       try {
@@ -252,26 +322,17 @@ export class StageRunner {
         if (err instanceof TransientError) throw err;
         throw new Error(`stage ${this.stage.name} failed on ${record.topic}[${record.partition}]@${record.offset}: ${errorMessage(err)}`, { cause: err });
       }
-      for (const output of outputs) {
-        if (output.kind === 'record') {
-          const list = work.records.get(output.topic) ?? [];
-          list.push({ key: output.key, value: output.value, headers: output.headers });
-          work.records.set(output.topic, list);
-        } else {
-          const list = work.rows.get(output.sink) ?? [];
-          list.push(output.row);
-          work.rows.set(output.sink, list);
-        }
-      }
+      addOutputs(work, outputs);
     }
     return work;
   }
 
-  private async deliver(slot: number, topic: string, partition: number, records: ConsumedRecord[], work: ChunkWork): Promise<void> {
+  /**
+   * Writes the sink rows, then sends the records and DLQ copies and commits `offsets` (none for
+   * timed outputs) — in one transaction with exactly-once on. `batchId` de-duplicates sink inserts.
+   */
+  private async deliver(slot: number, batchId: string, work: ChunkWork, offsets: PartitionOffset[]): Promise<void> {
     const producer = this.producers[slot]!;
-    const first = records[0]!.offset;
-    const last = records[records.length - 1]!.offset;
-    const batchId = `${topic}-${partition}-${first}-${last}`;
     const timings: Record<string, number> = {};
     const timed = async (label: string, fn: () => Promise<unknown>) => {
       const t0 = performance.now();
@@ -286,7 +347,6 @@ export class StageRunner {
       if (!dlqTopic) throw new Error(`topic ${this.stage.input} declares no DLQ but stage ${this.stage.name} rejected records`);
       outgoing.push({ topic: dlqTopic, messages: work.dlq });
     }
-    const next: PartitionOffset[] = [{ topic, partition, offset: String(BigInt(last) + 1n) }];
     try {
       if (this.deps.config.exactlyOnce) {
         const tx = await producer.transaction();
@@ -297,7 +357,7 @@ export class StageRunner {
             for (const send of splitBySize(outgoing, MAX_SEND_BYTES)) await tx.send(send);
           });
           await sinksDone;
-          await timed('kafka.offsets', () => tx.sendOffsets(this.groupId, next));
+          if (offsets.length > 0) await timed('kafka.offsets', () => tx.sendOffsets(this.groupId, offsets));
           await timed('kafka.commit', () => tx.commit());
         } catch (err) {
           await tx.abort().catch(() => undefined);
@@ -306,7 +366,7 @@ export class StageRunner {
       } else {
         await writeSinks();
         for (const send of splitBySize(outgoing, MAX_SEND_BYTES)) await producer.send(send);
-        await this.consumer!.commit(next);
+        if (offsets.length > 0) await this.consumer!.commit(offsets);
       }
     } catch (err) {
       if (isFencing(err)) throw new Error(`producer ${this.transactionalIdBase}-${slot} was fenced by another instance`, { cause: err });
@@ -314,7 +374,80 @@ export class StageRunner {
       await this.resetProducer(slot);
       throw new TransientError('kafka', `delivering ${batchId}: ${errorMessage(err)}`, { cause: err });
     }
-    this.log.debug({ batchId, records: records.length, ms: timings }, 'chunk delivered');
+    this.log.debug({ batchId, ms: timings }, 'chunk delivered');
+  }
+
+  // ---- partition state (stateful stages only)
+
+  private withLock<T>(partition: number, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(partition) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    // The chain must not hold on to a rejection: the caller gets it, the next holder does not.
+    this.locks.set(partition, next.catch(() => undefined));
+    return next;
+  }
+
+  /** Loads the partition's committed state before its first record (after start, rebalance or failure). */
+  private async ensureState(partition: number): Promise<void> {
+    const state = this.stage.state;
+    if (!state || this.loaded.has(partition)) return;
+    await this.mirror!.catchUp(partition);
+    const entries = this.mirror!.entries(partition);
+    state.restore(partition, entries);
+    this.loaded.add(partition);
+    this.log.debug({ partition, entries: entries.size }, 'partition state restored');
+  }
+
+  private forgetState(partition: number): void {
+    if (!this.stage.state) return;
+    this.stage.state.drop(partition);
+    this.loaded.delete(partition);
+  }
+
+  /** Adds the state's changes as changelog records to the same transaction as the outputs. */
+  private addStateChanges(work: ChunkWork, partition: number): void {
+    const state = this.stage.state;
+    if (!state) return;
+    const changes = state.takeChanges(partition);
+    if (changes.length === 0) return;
+    const list = work.records.get(state.changelog) ?? [];
+    for (const { key, value } of changes) list.push({ partition, key, value });
+    work.records.set(state.changelog, list);
+  }
+
+  /** Restores newly assigned partitions and emits what became due by time alone. */
+  private punctuate(): void {
+    // One round at a time: a slow delivery must not pile up rounds.
+    if (this.punctuationRound || this.stopping || this.failed || !this.running) return;
+    this.punctuationRound = (async () => {
+      for (const partition of this.assigned) {
+        if (this.stopping || this.failed) return;
+        await this.withLock(partition, async () => {
+          await this.ensureState(partition);
+          await this.emitDue(partition, false);
+        }).catch((err) => this.log.warn({ partition, err: errorMessage(err) }, 'timed outputs not delivered; retrying next round'));
+      }
+    })().finally(() => (this.punctuationRound = undefined));
+  }
+
+  /** Delivers the outputs that are due (all pending ones when `final`); the caller holds the lock. */
+  private async emitDue(partition: number, final: boolean): Promise<void> {
+    const state = this.stage.state as PartitionState;
+    if (!this.loaded.has(partition)) return;
+    const work = emptyWork();
+    addOutputs(work, state.due(partition, Date.now(), final));
+    this.addStateChanges(work, partition);
+    if (work.records.size === 0 && work.rows.size === 0) return;
+    // Same outputs, same id: a retried delivery is de-duplicated by the sinks.
+    const digest = createHash('sha256').update(JSON.stringify([...work.records.values()].flat().map((r) => [r.key, r.value?.toString()]))).digest('hex').slice(0, 16);
+    try {
+      await this.deliver(this.punctuationSlot, `${this.stage.input}-${partition}-due-${digest}`, work, []);
+    } catch (err) {
+      this.forgetState(partition);
+      throw err;
+    }
+    for (const [logical, out] of work.records) this.deps.metrics.recordsOut.inc({ stage: this.stage.name, topic: logical }, out.length);
+    for (const [sink, rows] of work.rows) this.deps.metrics.rowsWritten.inc({ stage: this.stage.name, sink }, rows.length);
   }
 
   private newProducer(slot: number): BrokerProducer {

@@ -18,8 +18,31 @@ export interface Stage {
   readonly input: string;
   readonly outputs: { topics: readonly string[]; sinks: readonly string[] };
   process(record: ConsumedRecord): Promise<StageOutput[]> | StageOutput[];
-  /** Optional: flushes stage state on shutdown (e.g. a pending multi-line join). */
+  /** Optional: state kept between records of a partition (e.g. a pending multi-line join). */
+  readonly state?: PartitionState;
+  /** Optional: releases what the stage holds, after its last output was delivered. */
   close?(): Promise<void>;
+}
+
+/**
+ * State a stage keeps per input partition between records, Kafka Streams style: every change is
+ * written to a compacted changelog topic (one changelog partition per input partition) in the
+ * same transaction as the outputs and input offsets, and read back when a partition is (re)gained
+ * or a failed chunk's changes must be undone. The runner calls these under the partition's lock.
+ */
+export interface PartitionState {
+  /** Logical compacted topic from topics/, with at least as many partitions as the input. */
+  readonly changelog: string;
+  /** How often the runner asks for outputs that became due by time alone. */
+  readonly punctuateEveryMs: number;
+  /** Replaces the partition's state with the changelog's committed entries. */
+  restore(partition: number, entries: ReadonlyMap<string, Buffer>): void;
+  /** Forgets the partition: revoked, or holding changes that were never committed. */
+  drop(partition: number): void;
+  /** Changelog records for the changes since the last call (value null deletes the key). */
+  takeChanges(partition: number): { key: string; value: string | null }[];
+  /** Outputs due by time (e.g. a join window passed), or every pending one when `final`. */
+  due(partition: number, nowMs: number, final: boolean): StageOutput[];
 }
 
 /**

@@ -19,6 +19,8 @@ export interface ConsumedRecord {
 }
 
 export interface OutgoingRecord {
+  /** Explicit partition (a changelog record goes to its input partition's number); else by key. */
+  partition?: number;
   key?: string | Buffer | null;
   value: string | Buffer | null;
   headers?: Record<string, string | Buffer>;
@@ -65,6 +67,8 @@ export interface BrokerConsumer {
   seek(offset: PartitionOffset): void;
   /** Registers a callback for an unrecoverable consumer failure. */
   onCrash(listener: (error: Error) => void): void;
+  /** Registers a callback for every rebalance, with this member's whole new assignment. */
+  onAssignment(listener: (assigned: { topic: string; partition: number }[]) => void): void;
   /** Stops fetching, waits for the batch in hand, leaves the group. */
   disconnect(): Promise<void>;
 }

@@ -5,6 +5,8 @@ import type { TopicCatalog } from '../core/topic-catalog.js';
 import type { Broker, OutgoingRecord } from '../ports/broker.js';
 import type { SchemaRegistryPort } from '../ports/schema-registry.js';
 import { MALFORMED_KINDS, generateJobLogEvents, malformedValue, type MalformedKind } from './job-log-generator.js';
+import { isErrorBearing } from '../stages/ingest/error-bearing.js';
+import { normaliseLevel } from '../stages/ingest/normalise.js';
 
 export interface WorkloadOptions {
   count: number;
@@ -23,6 +25,8 @@ export interface WorkloadOptions {
 
 export interface WorkloadResult {
   validEventIds: string[];
+  /** The valid events ingest passes on (error-bearing); the rest it counts and drops. */
+  errorBearingEventIds: string[];
   malformed: { key: string; kind: MalformedKind }[];
   avroCount: number;
 }
@@ -38,7 +42,7 @@ export async function produceWorkload(broker: Broker, registry: SchemaRegistryPo
   const avroShare = options.avroShare ?? 0.5;
   const producer = broker.producer();
   await producer.connect();
-  const result: WorkloadResult = { validEventIds: [], malformed: [], avroCount: 0 };
+  const result: WorkloadResult = { validEventIds: [], errorBearingEventIds: [], malformed: [], avroCount: 0 };
   let chunk: OutgoingRecord[] = [];
   let produced = 0;
   const started = Date.now();
@@ -73,6 +77,7 @@ export async function produceWorkload(broker: Broker, registry: SchemaRegistryPo
         if (asAvro) result.avroCount++;
         chunk.push({ key: event.job_id, value });
         result.validEventIds.push(event.event_id);
+        if (isErrorBearing({ level: normaliseLevel(event.level).level, message: event.message ?? '', stack_trace: event.stack_trace ?? null })) result.errorBearingEventIds.push(event.event_id);
       }
       i++;
       if (chunk.length >= (options.ratePerSecond ? Math.max(1, Math.ceil(options.ratePerSecond / 20)) : 500)) await flush();

@@ -1,7 +1,12 @@
 import type { ValueDecoder } from '../adapters/schema-registry/value-decoder.js';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import type { PipelineMetrics } from '../core/metrics.js';
 import type { Stage } from '../core/stage.js';
 import { createCatalogStage } from './catalog/catalog-stage.js';
 import { createClassifyStage } from './classify/classify-stage.js';
+import { createExceptionsStage } from './diagnose/exceptions-stage.js';
+import { ReloadingTextModel } from './classify/text-model.js';
 import { createIngestStage, type JobLookup } from './ingest/ingest-stage.js';
 
 /** What stage factories may use; built once by the composition root. */
@@ -9,13 +14,18 @@ export interface StageDeps {
   decoder: ValueDecoder;
   /** The job catalog (in-memory copy of the job-catalog topic), for enrichment. */
   jobs: JobLookup;
+  config: Pick<Config, 'ingest' | 'classifier'>;
+  metrics: PipelineMetrics;
+  logger: Logger;
 }
 
 /** Every stage the pipeline can run, by name. Adding a stage is one line here. */
 export const STAGES: Record<string, (deps: StageDeps) => Stage> = {
   catalog: (deps) => createCatalogStage(deps.decoder),
-  ingest: (deps) => createIngestStage(deps.decoder, deps.jobs),
-  classify: () => createClassifyStage(),
+  ingest: (deps) => createIngestStage(deps.decoder, { join: deps.config.ingest.join, jobs: deps.jobs, counter: deps.metrics.ingestEvents }),
+  classify: (deps) =>
+    createClassifyStage({ model: new ReloadingTextModel(deps.config.classifier.modelPath, { log: deps.logger.child({ stage: 'classify' }) }), reviewCounter: deps.metrics.classifyReview }),
+  exceptions: () => createExceptionsStage(),
 };
 
 export function selectStages(selection: string[] | 'all'): string[] {

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker } from '../../src/adapters/kafka/create-broker.js';
+import { createMysqlPool } from '../../src/adapters/mysql/mysql.js';
 import { ConfluentSchemaRegistry } from '../../src/adapters/schema-registry/confluent-registry.js';
 import { PACKAGE_ROOT, TOPICS_DIR } from '../../src/core/paths.js';
 import { TopicCatalog } from '../../src/core/topic-catalog.js';
@@ -10,12 +11,12 @@ import { generateJobLogEvents } from '../../src/sample/job-log-generator.js';
 import { readTopic } from '../../src/sample/topic-reader.js';
 import { produceWorkload } from '../../src/sample/workload.js';
 import type { ClassifiedError } from '../../src/stages/classify/classify-stage.js';
-import { quietLogger, testConfig, uniqueSuffix } from '../support/integration.js';
+import { quietLogger, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
 
 describe('ingest → classify on the local stack', () => {
   const suffix = uniqueSuffix();
   const chdbPath = join(PACKAGE_ROOT, '.stack', `chdb-itcl-${suffix}`);
-  const config = testConfig({ PD_TOPIC_PREFIX: `itcl-${suffix}.`, PD_CHDB_PATH: chdbPath, PD_HTTP_PORT: '0', PD_STAGES: 'ingest,classify', PD_INSTANCE_ID: `itcl-${suffix}` });
+  const config = testConfig({ PD_TOPIC_PREFIX: `itcl-${suffix}.`, PD_CHDB_PATH: chdbPath, PD_HTTP_PORT: '0', PD_STAGES: 'ingest,classify,exceptions', PD_INSTANCE_ID: `itcl-${suffix}` });
   let pipeline: RunningPipeline;
   beforeAll(async () => {
     pipeline = await startPipeline(config, quietLogger);
@@ -62,5 +63,23 @@ describe('ingest → classify on the local stack', () => {
     // One failure, one fingerprint: the checkpoint timeouts of different checkpoints/jobs agree.
     const ckpt = new Set([...byId.values()].filter((v) => v.value.subtype === 'checkpoint_timeout').map((v) => v.value.fingerprint));
     expect(ckpt.size).toBe(1);
+
+    // Every classified error becomes one pending row of flink_job_exceptions (the diagnosis queue).
+    const pool = createMysqlPool(config.mysql.url, 1);
+    try {
+      const ids = [...byId.keys()];
+      const rows = await waitFor('classified errors in flink_job_exceptions', async () => {
+        const [found] = await pool.query('SELECT event_id, status, error_type, fingerprint FROM flink_job_exceptions WHERE event_id IN (?)', [ids]);
+        const list = found as { event_id: string; status: string; error_type: string; fingerprint: string }[];
+        return list.length === ids.length ? list : undefined;
+      }, 60_000);
+      for (const row of rows) {
+        expect(row.status).toBe('pending');
+        expect(row.error_type).toBe(byId.get(row.event_id)!.value.error_type);
+        expect(row.fingerprint).toBe(byId.get(row.event_id)!.value.fingerprint);
+      }
+    } finally {
+      await pool.end();
+    }
   }, 240_000);
 });

@@ -15,8 +15,9 @@ import { exitOf, quietLogger, spawnPipeline, testConfig, uniqueSuffix, waitFor }
 /**
  * The foundation's acceptance test: 20,000 job-log events (plain JSON and registry-framed Avro,
  * 1% malformed of four kinds) through the ingest stage running as a separate process that is
- * SIGKILLed twice mid-stream and restarted. Every valid event must be exactly once in the result
- * topic, MySQL and ClickHouse; every malformed one in the DLQ with its reason.
+ * SIGKILLed twice mid-stream and restarted. Every valid error-bearing event must be exactly once
+ * in the result topic, MySQL and ClickHouse (WARN lines wait in the multi-line join, whose state
+ * must survive the kills); every malformed one in the DLQ with its reason.
  */
 const EVENTS = 20_000;
 const suffix = uniqueSuffix();
@@ -87,9 +88,12 @@ describe('ingest: exactly-once effects across SIGKILL restarts', () => {
       child = spawnPipeline(env);
     }
     workload = await producing;
-    const valid = workload.validEventIds.length;
+    // Ingest passes on error-bearing events only (INFO chatter is counted and dropped).
+    const valid = workload.errorBearingEventIds.length;
     expect(workload.malformed.length).toBe(EVENTS / 100);
-    expect(workload.avroCount).toBeGreaterThan(valid / 3);
+    expect(workload.avroCount).toBeGreaterThan(workload.validEventIds.length / 3);
+    expect(valid).toBeGreaterThan(workload.validEventIds.length / 3);
+    expect(valid).toBeLessThan(workload.validEventIds.length);
 
     await waitFor('all valid events in MySQL', async () => (await mysqlCount()) === valid, 240_000, 500);
     const dlqKeys = new Set(workload.malformed.map((m) => m.key));
@@ -112,11 +116,11 @@ describe('ingest: exactly-once effects across SIGKILL restarts', () => {
     const resultIds = results.map((r) => (JSON.parse(r.value!.toString()) as { event_id: string }).event_id);
     expect(new Set(resultIds).size).toBe(resultIds.length);
     expect(resultIds.length).toBe(valid);
-    expect(new Set(resultIds)).toEqual(new Set(workload.validEventIds));
+    expect(new Set(resultIds)).toEqual(new Set(workload.errorBearingEventIds));
 
     // MySQL: keyed by event_id, the full set.
     const [rows] = await pool.query("SELECT event_id FROM job_log_events WHERE JSON_VALUE(attributes, '$.run_id') = ?", [runId]);
-    expect(new Set((rows as { event_id: string }[]).map((r) => r.event_id))).toEqual(new Set(workload.validEventIds));
+    expect(new Set((rows as { event_id: string }[]).map((r) => r.event_id))).toEqual(new Set(workload.errorBearingEventIds));
 
     // ClickHouse: exactly once after replacing merges, with and without FINAL.
     const { client } = createClickHouse(config.clickhouse);

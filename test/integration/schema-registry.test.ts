@@ -29,6 +29,22 @@ describe('schema registry adapter against the local Apicurio (Confluent API)', (
     expect(decoded).toMatchObject({ format: 'avro', schemaId: id, value: event });
   });
 
+  it('round-trips a JSON-Schema-framed job log through the ingest decoder and rejects one that breaks the schema', async () => {
+    const id = await registry.register(`${subject}-jsonschema`, 'JSON', readFileSync(join(SCHEMAS_DIR, 'job-log-event.schema.json'), 'utf8'));
+    const event = { job_id: 'j2', level: 'ERROR', timestamp: '2026-11-22T08:15:02.118Z', message: 'Checkpoint 7 expired ✓', attributes: { run: 'x' } };
+    const framed = await registry.encode(id, event);
+    expect(framed[0]).toBe(0);
+    expect(framed.readUInt32BE(1)).toBe(id);
+    const decoded = await new ValueDecoder(registry, 1 << 20).decode(framed);
+    expect(decoded).toEqual({ format: 'json-schema', schemaId: id, value: event });
+
+    // A producer that frames a value its schema does not allow: refused with the schema's verdict.
+    const bad = Buffer.concat([framed.subarray(0, 5), Buffer.from(JSON.stringify({ level: 'ERROR', message: 'no job id' }))]);
+    const error = await new ValueDecoder(registry, 1 << 20).decode(bad).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as PermanentError).reason).toBe('undecodable_registry_payload');
+  });
+
   it('registers the JSON Schema of the result topic', async () => {
     const id = await registry.register(`${subject}-json`, 'JSON', readFileSync(join(SCHEMAS_DIR, 'job-event.schema.json'), 'utf8'));
     expect(id).toBeGreaterThan(0);

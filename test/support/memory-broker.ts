@@ -99,6 +99,7 @@ export class MemoryConsumer implements BrokerConsumer {
     this.seeked = true;
   }
   onCrash(): void {}
+  onAssignment(): void {}
 
   /** Delivers everything past the current position of each unpaused topic as one batch. */
   async pump(): Promise<void> {

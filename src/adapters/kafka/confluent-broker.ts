@@ -62,6 +62,8 @@ import { KafkajsBroker, offsetsByTopic } from './kafkajs-broker.js';
 export const CONFLUENT_KAFKA_PACKAGE = '@confluentinc/kafka-javascript';
 const MAX_BATCH_RECORDS = 2000;
 const ERR_FATAL = -150;
+/** librdkafka RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: the rebalance callback is an assignment (else a revoke). */
+const ERR_ASSIGN_PARTITIONS = -175;
 
 // ---- the parts of the library we use (its own .d.ts files live outside node_modules, out of reach)
 
@@ -92,7 +94,7 @@ interface CkEachBatchPayload {
 
 type CkTopicPartitions = { topic: string; partitions: number[] }[];
 type CkTopicOffsets = { topic: string; partitions: { partition: number; offset: string }[] }[];
-type CkOutgoing = { key: string | Buffer | null; value: string | Buffer | null; headers?: Record<string, string | Buffer> };
+type CkOutgoing = { key: string | Buffer | null; value: string | Buffer | null; partition?: number; headers?: Record<string, string | Buffer> };
 
 interface CkConsumer {
   connect(): Promise<void>;
@@ -389,7 +391,12 @@ export class ConfluentBroker implements Broker {
           .filter((t) => t.messages.length > 0)
           .map((t) => ({
             topic: t.topic,
-            messages: t.messages.map((m) => ({ key: m.key ?? null, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })),
+            messages: t.messages.map((m) => ({
+              key: m.key ?? null,
+              value: m.value,
+              ...(m.partition !== undefined ? { partition: m.partition } : {}),
+              ...(m.headers ? { headers: { ...m.headers } } : {}),
+            })),
           })),
       });
     return {
@@ -424,6 +431,7 @@ export class ConfluentBroker implements Broker {
     let consumer: CkConsumer | undefined;
     let fromBeginningOf: boolean | undefined;
     const crashListeners: ((error: Error) => void)[] = [];
+    const assignmentListeners: ((assigned: { topic: string; partition: number }[]) => void)[] = [];
     const connected = (): CkConsumer => {
       if (!consumer) throw new Error('consumer is not subscribed yet (the confluent adapter connects in subscribe())');
       return consumer;
@@ -450,6 +458,12 @@ export class ConfluentBroker implements Broker {
             // The library also sets this librdkafka alias of max.partition.fetch.bytes from kafkaJS
             // `maxBytes` (10 MB), which would override maxBytesPerPartition.
             'fetch.message.max.bytes': maxBytesPerPartition,
+            // Called on assign and revoke (eager protocol: the whole assignment); returning nothing
+            // keeps the library's own assignment handling.
+            rebalance_cb: (err: { code: number }, assignment: { topic: string; partition: number }[]) => {
+              const assigned = err.code === ERR_ASSIGN_PARTITIONS ? assignment.map(({ topic, partition }) => ({ topic, partition })) : [];
+              for (const listener of assignmentListeners) listener(assigned);
+            },
           });
           await created.connect();
           created._getInternalClient().on('event.error', (err) => {
@@ -486,6 +500,9 @@ export class ConfluentBroker implements Broker {
       seek: ({ topic, partition, offset }) => connected().seek({ topic, partition, offset }),
       onCrash: (listener) => {
         crashListeners.push(listener);
+      },
+      onAssignment: (listener) => {
+        assignmentListeners.push(listener);
       },
       disconnect: async () => {
         if (!consumer) return;

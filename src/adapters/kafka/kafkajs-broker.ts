@@ -185,6 +185,12 @@ export class KafkajsBroker implements Broker {
       pause: (topic, partitions) => consumer.pause([{ topic, partitions }]),
       resume: (topic, partitions) => consumer.resume([{ topic, partitions }]),
       seek: ({ topic, partition, offset }) => consumer.seek({ topic, partition, offset }),
+      onAssignment: (listener) => {
+        // kafkajs rebalances eagerly: GROUP_JOIN carries the whole new assignment.
+        consumer.on(consumer.events.GROUP_JOIN, (event) => {
+          listener(Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))));
+        });
+      },
       onCrash: (listener) => {
         consumer.on(consumer.events.CRASH, (event) => {
           if (!event.payload.restart) listener(event.payload.error);

@@ -1,15 +1,12 @@
 import type { Pool } from 'mysql2/promise';
 import type { Sink } from '../../core/stage.js';
 import type { JobEvent } from '../../stages/ingest/normalise.js';
-import { withMysqlRetryClass } from './mysql.js';
+import { statementGroups, withMysqlRetryClass } from './mysql.js';
 
 const COLUMNS = [
   'event_id', 'job_id', 'job_name', 'job_type', 'cluster', 'env', 'host', 'task', 'thread', 'level',
   'event_time', 'message', 'stack_trace', 'attributes', 'source_topic', 'source_partition', 'source_offset', 'ingested_at',
 ] as const;
-
-/** Keeps each INSERT well under MariaDB's default 16 MiB max_allowed_packet. */
-const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
 
 /** "2026-11-20T08:15:02.118Z" → "2026-11-20 08:15:02.118" (DATETIME(3), UTC). */
 export function toSqlDateTime(iso: string): string {
@@ -35,21 +32,11 @@ export class MysqlJobLogEventsSink implements Sink {
   constructor(private readonly pool: Pool) {}
 
   async write(rows: unknown[]): Promise<void> {
-    const events = rows as JobEvent[];
-    let start = 0;
-    while (start < events.length) {
-      let end = start;
-      let bytes = 0;
-      while (end < events.length && (end === start || bytes + approxBytes(events[end]!) < MAX_STATEMENT_BYTES)) {
-        bytes += approxBytes(events[end]!);
-        end++;
-      }
-      const values = events.slice(start, end).map(toRow);
+    for (const group of statementGroups(rows as JobEvent[], approxBytes)) {
       // Values are sent as escaped parameters by mysql2, never concatenated into the SQL text.
       await withMysqlRetryClass('insert job_log_events', () =>
-        this.pool.query(`INSERT INTO job_log_events (${COLUMNS.join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE event_id = event_id`, [values]),
+        this.pool.query(`INSERT INTO job_log_events (${COLUMNS.join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE event_id = event_id`, [group.map(toRow)]),
       );
-      start = end;
     }
   }
 

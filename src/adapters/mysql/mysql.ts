@@ -26,6 +26,28 @@ export function withMysqlRetryClass<T>(what: string, fn: () => Promise<T>): Prom
   return classifyFailure('mysql', isTransientMysqlError, what, fn);
 }
 
+/** Keeps each multi-row INSERT well under MariaDB's default 16 MiB max_allowed_packet. */
+const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+
+/** Splits rows into INSERT-sized groups by an estimate of their size (each group ≥ 1 row). */
+export function statementGroups<T>(rows: T[], approxBytes: (row: T) => number, maxBytes = MAX_STATEMENT_BYTES): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const n = approxBytes(row);
+    if (current.length > 0 && bytes + n >= maxBytes) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += n;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
 export function createMysqlPool(url: string, poolSize: number): Pool {
   return mysql.createPool({
     uri: url,

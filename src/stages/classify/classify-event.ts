@@ -1,22 +1,68 @@
-import { classifyByRules, type Classification } from './classifier.js';
+import { classifyByRules, DEFAULT_CONFIDENCE, type Classification } from './classifier.js';
+import type { ExceptionChain } from './exception-chain.js';
 import { exceptionFingerprint, templateFingerprint } from './fingerprint.js';
+import type { TextModel } from './text-model.js';
 
 export interface ClassifiedEvent extends Classification {
   /** Stable id of the failure: the root cause's class, masked message and top frames. */
   fingerprint: string | null;
+  /** `rule:<id>`, `default` (an error no rule names) or `none` when the rules decided; `model` when the learned model changed an unsure rule decision. */
+  decided_by: string;
+}
+
+/**
+ * Rule decisions below the lowest specific-rule confidence (0.8) are unsure: frame rules (0.7),
+ * generic rules (0.6) and errors no rule names (other/unknown, 0.35). Specific-rule decisions are
+ * final: the model is not asked, so it can never break them.
+ */
+export const RULES_SURE = Math.min(DEFAULT_CONFIDENCE.specificRoot, DEFAULT_CONFIDENCE.specificUpper, DEFAULT_CONFIDENCE.specificMessage);
+
+/**
+ * The model's posterior needed to change an unsure rule decision. Chosen by 5-fold
+ * cross-validation on the dev split (`npx tsx bench/classifier-eval.ts --split dev --hybrid`):
+ * at 0.9 the model changed 2 decisions and broke both, at 0.99 and 0.999 it changed and broke 1,
+ * at 0.9999 it changed none. The rules were written from the dev texts, so dev cannot show gains;
+ * this is the lowest threshold that broke nothing there.
+ */
+export const MODEL_MIN_PROBABILITY = 0.9999;
+
+export interface HybridOptions {
+  /** The learned model; without one the rules decide alone. */
+  model?: TextModel;
+  /** Replaces MODEL_MIN_PROBABILITY (the bench's threshold sweep). */
+  minProbability?: number;
+}
+
+/**
+ * The model may replace an unsure rule decision when it names another type with a posterior of
+ * at least `minProbability`, and its calibrated confidence (how often such predictions were right
+ * in cross-validation) beats the rules' own.
+ */
+function askModelIfUnsure(byRules: Classification, chain: ExceptionChain, model: TextModel, minProbability: number): Classification {
+  if (byRules.confidence >= RULES_SURE) return byRules;
+  const [best] = model.predict(chain);
+  if (!best || best.label === byRules.error_type || best.probability < minProbability) return byRules;
+  const confidence = model.confidence(best.probability);
+  if (confidence <= byRules.confidence) return byRules;
+  return { ...byRules, error_type: best.label, subtype: model.subtype(chain, best.label), confidence, decided_by: 'model' };
+}
+
+function fingerprintOf(chain: ExceptionChain, rootCause: string | null, text: string): string {
+  const root = chain.root;
+  return root
+    ? exceptionFingerprint({ exceptionClass: root.className, message: root.message.split('\n')[0] ?? '', frames: root.frames })
+    : templateFingerprint(rootCause ?? text);
 }
 
 /**
  * The classification path shared by the `classify` command and the classify stage: rules over
- * the exception chain, then the fingerprint of the root cause (or of the log message when there
- * is no exception).
+ * the exception chain, the model where the rules are unsure, then the fingerprint of the root
+ * cause (or of the log message when there is no exception). The fingerprint does not depend on
+ * who decided, so review groups stay stable when a new model is loaded.
  */
-export function classifyEvent(text: string, level?: string | null): ClassifiedEvent {
-  const { chain, ...classification } = classifyByRules({ text, level });
-  if (classification.error_type === 'none') return { ...classification, fingerprint: null };
-  const root = chain.root;
-  const fingerprint = root
-    ? exceptionFingerprint({ exceptionClass: root.className, message: root.message.split('\n')[0] ?? '', frames: root.frames })
-    : templateFingerprint(classification.root_cause ?? text);
-  return { ...classification, fingerprint };
+export function classifyEvent(text: string, level?: string | null, hybrid: HybridOptions = {}): ClassifiedEvent {
+  const { chain, ...byRules } = classifyByRules({ text, level });
+  if (byRules.error_type === 'none') return { ...byRules, fingerprint: null };
+  const classification = hybrid.model ? askModelIfUnsure(byRules, chain, hybrid.model, hybrid.minProbability ?? MODEL_MIN_PROBABILITY) : byRules;
+  return { ...classification, fingerprint: fingerprintOf(chain, byRules.root_cause, text) };
 }

@@ -30,3 +30,8 @@ export function splitLogText(text: string): string[] {
   }
   return events.map((lines) => lines.join('\n'));
 }
+
+/** `com.example.SomeException: message` (or a bare class name ending in Exception/Error/Throwable). */
+export function isExceptionHeader(line: string): boolean {
+  return EXCEPTION_HEADER.test(line);
+}

@@ -38,4 +38,14 @@ describe('pipeline-doctor classify', () => {
     expect(lines[1]).toMatchObject({ line: 2, error: expect.stringMatching(/"text"/) });
     expect(lines[2]).toMatchObject({ error_type: 'network', subtype: 'connection_refused' });
   });
+
+  it('--review prints the errors nobody is sure about, one line per fingerprint, most frequent first', () => {
+    const odd = (line: number) => JSON.stringify({ text: `com.acme.FrobnicatorException: frobnication failed\n\tat com.acme.Frob.run(Frob.java:${line})` });
+    const input = [odd(1), JSON.stringify({ text: oomTrace(3) }), odd(2), JSON.stringify({ text: 'java.lang.IllegalStateException: odd state' })].join('\n');
+    const { status, lines } = classify(input, ['--review', '--model', '/nonexistent/classifier.json']);
+    expect(status).toBe(0);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ error_type: 'other', subtype: 'unknown', count: 2, first_seen: 1, last_seen: 3, sample: expect.stringContaining('frobnication failed') });
+    expect(lines[1]).toMatchObject({ count: 1, first_seen: 4 });
+  });
 });
