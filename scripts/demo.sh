@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_node_modules
-stack_up_for_this_run
+# Only what the demo uses: Milvus and the LLM servers are not part of it yet.
+stack_up_for_this_run kafka apicurio mariadb connect
 step "demo"
 node bin/pipeline-doctor.js demo "$@"

@@ -15,13 +15,28 @@ ensure_node_modules() {
   fi
 }
 
-# Brings the local stack up; stops it again on exit only if this script started it.
+# Brings the local stack up (all services, or the ones named: stack_up_for_this_run kafka mariadb)
+# and, on exit, stops again only the services this run started: a service that was already
+# running (someone else's, or a stack kept with PD_KEEP_STACK=1) is left alone.
 stack_up_for_this_run() {
-  if node bin/pipeline-doctor.js stack status >/dev/null 2>&1; then
+  local cli="node bin/pipeline-doctor.js" started
+  # Names of the selected services that are not running now, from `stack status --json`
+  # (exit 3 = some are not ready, which is what we are about to find out).
+  started=$($cli stack status --json "$@" 2>/dev/null | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      try { console.log(JSON.parse(s).filter((x) => !x.running).map((x) => x.name).join(" ")); }
+      catch { console.log("?"); }
+    });') || true
+  if [ -z "$started" ]; then
     step "local stack already running: leaving it as it is"
-  else
-    step "starting the local stack (Kafka, Apicurio, MariaDB, Kafka Connect + Debezium)"
-    if [ -z "${PD_KEEP_STACK:-}" ]; then trap 'step "stopping the local stack"; node bin/pipeline-doctor.js stack down || true' EXIT; fi
-    node bin/pipeline-doctor.js stack up
+    $cli stack up "$@" # waits for any service still starting; returns at once otherwise
+    return
   fi
+  if [ "$started" = "?" ]; then started="$*"; fi # status unreadable: treat the selection as ours
+  step "starting the local stack: ${started:-all services}"
+  if [ -z "${PD_KEEP_STACK:-}" ]; then
+    # shellcheck disable=SC2064 # expand now: the list of services this run started
+    trap "step 'stopping what this run started: ${started:-all services}'; $cli stack down $started || true" EXIT
+  fi
+  $cli stack up "$@"
 }

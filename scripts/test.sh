@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs what is missing, starts the real local stack
-# (Kafka, Apicurio, MariaDB; ClickHouse is embedded), then unit and integration tests.
-# PD_KEEP_STACK=1 leaves a stack this script started running afterwards.
+# (Kafka, Apicurio, MariaDB, Kafka Connect, Milvus, the LLM servers; ClickHouse is embedded),
+# then unit and integration tests. PD_KEEP_STACK=1 leaves what this script started running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -17,6 +17,6 @@ bash scripts/install-confluent-kafka.sh
 step "docker compose, for validating docker-compose.yml (built once from the Go module proxy, cached)"
 bash scripts/compose-check.sh --ensure
 stack_up_for_this_run
-step "integration tests (real Kafka, Apicurio, MariaDB, embedded ClickHouse, docker compose config)"
+step "integration tests (real Kafka, Apicurio, MariaDB, Connect, Milvus, LLM, embedded ClickHouse, docker compose config)"
 npx vitest run test/integration
 step "all tests passed in $(( $(date +%s) - started )) s"

@@ -1,4 +1,4 @@
-// The contract every local service (Kafka, MariaDB, Apicurio, later Milvus, Connect, Flink...)
+// The contract every local service (Kafka, MariaDB, Apicurio, Connect, Milvus, the LLM...)
 // fulfils. Adding a service = one file in ./services implementing StackService + one line in
 // ./services/index.ts. The orchestration (idempotency, port checks, timeouts, log tails,
 // pid files) lives in ./stack.ts, so a service file only says how to install, start and probe.
@@ -25,8 +25,11 @@ export interface StackService {
   readonly name: string;
   /** Loopback TCP ports it listens on; the first is the one clients use. */
   readonly ports: readonly number[];
-  /** Its service name in docker-compose.yml, if not `name` (used only on the Docker path). */
-  readonly composeService?: string;
+  /**
+   * Its service name in docker-compose.yml, if not `name` (used only on the Docker path).
+   * null: docker-compose.yml has no such service, so it runs as a local process there too.
+   */
+  readonly composeService?: string | null;
   /** Fetch/unpack what is needed into ctx.cacheDir. Idempotent; returns at once when cached. */
   install(ctx: StackContext): Promise<void>;
   /**

@@ -18,7 +18,14 @@ Environment:
   PD_STACK_MODE        auto | local | docker (auto: docker compose only if a Docker engine answers)
   PD_APICURIO_JAVA     java binary for Apicurio (needs Java 21+; default: first found)
   PD_KAFKA_JAVA        java binary for Kafka (Java 17+)
-  PD_APICURIO_MANAGEMENT_PORT  Apicurio's health/metrics port (default 9001)`;
+  PD_APICURIO_MANAGEMENT_PORT  Apicurio's health/metrics port (default 9001)
+  PD_PYTHON            python3 (3.10+, with venv) for the PyPI services (default: first on PATH)
+  PD_MILVUS_PORT       Milvus gRPC port (default 19530); PD_MILVUS_HEALTH_PORT (9091),
+                       PD_MILVUS_ETCD_PORT (2379) for its /healthz and embedded etcd
+  PD_LLM_CHAT_PORT     OpenAI-compatible chat server port (default 8090)
+  PD_LLM_EMBEDDINGS_PORT  OpenAI-compatible embeddings server port (default 8091)
+  PD_LLM_MODEL         GGUF file for the LLM servers (default: SmolLM2-135M-Instruct from PyPI)
+  PD_LLM_THREADS       CPU threads per LLM server (default: number of cores, at most 4)`;
 
 function parseSeconds(value: string): number {
   const n = Number(value);

@@ -67,10 +67,12 @@ function contextFor(svc: StackService, deadline: number, log: (l: string) => voi
 }
 
 const composeName = (svc: StackService) => svc.composeService ?? svc.name;
+/** False for services docker-compose.yml does not have: they run locally on either path. */
+const inCompose = (svc: StackService) => svc.composeService !== null;
 
 /** Compose file if the Docker path applies; a stack already running locally stays local. */
 function dockerPath(): string | undefined {
-  const runningLocally = SERVICES.some((s) => recordedPid(contextFor(s, Infinity, () => {})) !== undefined);
+  const runningLocally = SERVICES.filter(inCompose).some((s) => recordedPid(contextFor(s, Infinity, () => {})) !== undefined);
   return runningLocally && process.env.PD_STACK_MODE !== 'docker' ? undefined : dockerComposeFile(REPO_ROOT);
 }
 
@@ -163,7 +165,9 @@ export async function stackUp(names: readonly string[] = [], opts: StackOptions 
   const compose = dockerPath();
   if (compose) {
     log(`stack: ${process.env.PD_STACK_MODE === 'docker' ? 'PD_STACK_MODE=docker' : 'Docker engine found'}, using docker compose (${compose})`);
-    await upDocker(compose, svcs, timeoutMs, log);
+    // An empty name list would mean "every compose service" to docker compose.
+    if (svcs.some(inCompose)) await upDocker(compose, svcs.filter(inCompose), timeoutMs, log);
+    for (const svc of svcs.filter((s) => !inCompose(s))) await upOne(svc, timeoutMs, log);
   } else {
     log(`stack: using local processes (state in ${stackDir()})`);
     for (const svc of svcs) await upOne(svc, timeoutMs, log);
@@ -178,15 +182,14 @@ export async function stackDown(names: readonly string[] = [], opts: StackOption
   const log = opts.log ?? print;
   const svcs = select(names).reverse();
   const compose = dockerPath();
-  if (compose) {
+  if (compose && svcs.some(inCompose)) {
     log(`stack: using docker compose (${compose})`);
-    await composeStop(compose, svcs.map(composeName)).catch((e) => {
+    await composeStop(compose, svcs.filter(inCompose).map(composeName)).catch((e) => {
       throw new StackError(`docker compose stop failed: ${message(e)}`);
     });
-    return;
   }
   const failed: string[] = [];
-  for (const svc of svcs) {
+  for (const svc of compose ? svcs.filter((s) => !inCompose(s)) : svcs) {
     const ctx = contextFor(svc, Infinity, log);
     const pid = recordedPid(ctx);
     if (pid === undefined) {
@@ -217,15 +220,16 @@ export async function stackStatus(names: readonly string[] = []): Promise<Servic
   return Promise.all(
     svcs.map(async (svc): Promise<ServiceStatus> => {
       const ctx = contextFor(svc, Date.now() + 5000, () => {});
-      const pid = inDocker ? undefined : recordedPid(ctx);
-      const running = inDocker ? inDocker.has(composeName(svc)) : pid !== undefined;
+      const docker = inDocker && inCompose(svc) ? inDocker : undefined;
+      const pid = docker ? undefined : recordedPid(ctx);
+      const running = docker ? docker.has(composeName(svc)) : pid !== undefined;
       let detail: string | undefined;
       const ready = await svc.ready(ctx).then(
         () => true,
         (e) => ((detail = message(e)), false),
       );
       if (ready && !running) detail = 'answers, but was not started by this stack';
-      return { name: svc.name, mode: inDocker ? 'docker' : 'local', running, pid, ports: svc.ports, ready, detail };
+      return { name: svc.name, mode: docker ? 'docker' : 'local', running, pid, ports: svc.ports, ready, detail };
     }),
   );
 }
