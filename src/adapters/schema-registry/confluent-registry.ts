@@ -1,4 +1,5 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
 import { PermanentError, TransientError, errorMessage } from '../../core/errors.js';
 import type { SchemaRegistryPort } from '../../ports/schema-registry.js';
 
@@ -19,12 +20,42 @@ function isClientError(err: unknown): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429 && !NETWORK_FAILURE.test(errorMessage(err));
 }
 
+/**
+ * Avro `long` as a JS number even past 2^53, rounded like JSON.parse rounds the same digits.
+ * avsc's own long type throws "potential precision loss" there, and every Debezium 3 envelope
+ * carries nanosecond timestamps (ts_ns, source.ts_ns ~1.8e18), so without this no Avro change
+ * event could be decoded. The JSON topics carry the same digits, which JSON.parse rounds alike;
+ * ts_ms and the row columns are far below 2^53, so they stay exact. Encoding still only takes
+ * safe integers, as before.
+ */
+const lenientLong = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => Number(buf.readBigInt64LE()),
+  toBuffer: (n: number) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(BigInt(n));
+    return buf;
+  },
+  fromJSON: Number,
+  toJSON: Number,
+  isValid: (n: unknown) => Number.isSafeInteger(n),
+  compare: (a: number, b: number) => (a === b ? 0 : a < b ? -1 : 1),
+});
+
+/** avsc typeHook: every `long` (bare or `{type: "long", ...}` with Connect/Debezium attributes). */
+function longAsNumber(schema: unknown): avro.Type | undefined {
+  const isLong = schema === 'long' || (typeof schema === 'object' && schema !== null && (schema as { type?: unknown }).type === 'long');
+  return isLong ? lenientLong : undefined;
+}
+
 /** @kafkajs/confluent-schema-registry against any Confluent-compatible API (Apicurio ccompat here). */
 export class ConfluentSchemaRegistry implements SchemaRegistryPort {
   private readonly registry: SchemaRegistry;
 
   constructor(private readonly options: { url: string; auth?: { username: string; password: string } }) {
-    this.registry = new SchemaRegistry({ host: options.url, auth: options.auth, retry: { retries: 2 } });
+    this.registry = new SchemaRegistry(
+      { host: options.url, auth: options.auth, retry: { retries: 2 } },
+      { [SchemaType.AVRO]: { typeHook: longAsNumber } },
+    );
   }
 
   async register(subject: string, type: 'AVRO' | 'JSON', schema: string): Promise<number> {
