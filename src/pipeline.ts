@@ -19,6 +19,11 @@ import { TopicCatalog } from './core/topic-catalog.js';
 import { startHttpServer } from './http/server.js';
 import { JobCatalog } from './stages/catalog/job-catalog.js';
 import { ExceptionsSink } from './stages/diagnose/exceptions-stage.js';
+import { DiagnoseWorker } from './stages/diagnose/diagnose-worker.js';
+import { createDiagnosisServices } from './stages/diagnose/diagnosis-services.js';
+import { KnowledgeCaseStore } from './adapters/mysql/knowledge-case-store.js';
+import { MysqlDiagnosisCache } from './adapters/mysql/diagnosis-cache-store.js';
+import type { Broker } from './ports/broker.js';
 import { STAGES, selectStages } from './stages/index.js';
 
 export interface RunningPipeline {
@@ -73,7 +78,7 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
 
   let reportFatal!: (err: unknown) => void;
   const fatal = new Promise<unknown>((resolve) => (reportFatal = resolve));
-  const runners = stageNames.map(
+  const runners = stageNames.filter((name) => name in STAGES).map(
     (name) => new StageRunner(STAGES[name]!({ decoder, jobs, config, metrics, logger }), { broker, catalog, sinks, config, logger, metrics, onFatal: reportFatal }),
   );
 
@@ -81,9 +86,10 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
   void fatal.then(() => (failed = true));
   const http = await startHttpServer(config.http.host, config.http.port, metrics, {
     healthy: () => !failed,
-    ready: () => runners.length > 0 && runners.every((r) => r.isReady),
+    ready: () => stageNames.length > 0 && runners.every((r) => r.isReady),
   });
   for (const runner of runners) await runner.start();
+  const diagnose = stageNames.includes('diagnose') ? await startDiagnoseWorker(config, logger, metrics, broker, catalog, pool) : undefined;
   logger.info({ stages: runners.map((r) => r.stage.name), http: `${config.http.host}:${http.port}` }, 'pipeline running');
 
   return {
@@ -92,12 +98,52 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
     runners,
     fatal,
     async stop() {
+      await diagnose?.stop();
       await Promise.all(runners.map((r) => r.stop()));
       await jobs.stop();
       for (const sink of sinks.values()) await sink.close();
       await pool.end();
       await clickhouse.close();
       await new Promise((resolve) => http.server.close(resolve));
+    },
+  };
+}
+
+/** The diagnose worker with its services: retrieval, generation, the exceptions queue, a producer. */
+async function startDiagnoseWorker(config: Config, logger: Logger, metrics: PipelineMetrics, broker: Broker, catalog: TopicCatalog, pool: Pool): Promise<{ stop(): Promise<void> }> {
+  const log = logger.child({ stage: 'diagnose' });
+  const services = await createDiagnosisServices(config, log, {
+    onGeneration: (provider, outcome, usage) => {
+      metrics.llmCalls.inc({ provider, outcome });
+      if (usage) {
+        metrics.llmTokens.inc({ kind: 'prompt' }, usage.promptTokens);
+        metrics.llmTokens.inc({ kind: 'completion' }, usage.completionTokens);
+      }
+    },
+    onCache: (outcome) => metrics.diagnosisCache.inc({ outcome }),
+    shared: new MysqlDiagnosisCache(pool),
+  });
+  const producer = broker.producer();
+  await producer.connect();
+  const worker = new DiagnoseWorker({
+    workerId: `${config.instanceId}-${process.pid}`,
+    store: new ExceptionStore(pool),
+    cases: new KnowledgeCaseStore(pool),
+    diagnoser: services.diagnoser,
+    retriever: services.retriever,
+    producer,
+    topics: { diagnoses: catalog.get('diagnoses').topic, alerts: catalog.get('alerts').topic },
+    log,
+    metrics,
+    ...config.diagnosis.worker,
+  });
+  worker.start();
+  log.info({ llm: services.diagnoser.llmName ?? 'none (deterministic)', embedder: services.embedder.model, vectors: services.store.kind }, 'diagnose worker running');
+  return {
+    async stop() {
+      await worker.stop();
+      await producer.disconnect();
+      await services.close();
     },
   };
 }

@@ -1,13 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { classifyEvent } from '../stages/classify/classify-event.js';
-import { splitLogText } from '../stages/classify/log-lines.js';
 import { needsReview, ReviewQueue } from '../stages/classify/review.js';
 import { ReloadingTextModel, type ModelLog } from '../stages/classify/text-model.js';
+import { parseFormat, readErrorInputs } from './error-input.js';
 import { defaultModelPath } from './train-command.js';
-
-type Format = 'auto' | 'ndjson' | 'raw';
 
 function emit(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -38,16 +34,6 @@ class Classifier {
   }
 }
 
-function classifyRecord(classifier: Classifier, record: unknown, line: number): { ok: boolean } {
-  if (record === null || typeof record !== 'object' || typeof (record as { text?: unknown }).text !== 'string') {
-    emit({ line, error: 'expected a JSON object with a string "text" field' });
-    return { ok: false };
-  }
-  const { text, level, id } = record as { text: string; level?: unknown; id?: unknown };
-  classifier.handle(text, typeof level === 'string' ? level : null, { id, line });
-  return { ok: true };
-}
-
 export function registerClassifyCommand(program: Command): void {
   program
     .command('classify')
@@ -74,36 +60,17 @@ the current label and a sample text.
 A bad NDJSON line gives {"line":N,"error":"…"} and the exit code 3; the other lines still run.`,
     )
     .action(async (file: string | undefined, options: { format: string; model?: string; review?: boolean }) => {
-      if (!['auto', 'ndjson', 'raw'].includes(options.format)) throw new Error(`--format must be auto, ndjson or raw, not ${options.format}`);
-      let format = options.format as Format;
+      const format = parseFormat(options.format);
       const review = options.review ? new ReviewQueue() : undefined;
       const classifier = new Classifier(new ReloadingTextModel(options.model ?? defaultModelPath(), { log: stderrLog }), review);
-      const input = file ? createReadStream(file, { encoding: 'utf8' }) : process.stdin.setEncoding('utf8');
-      const lines = createInterface({ input, crlfDelay: Infinity });
       let bad = 0;
-      let n = 0;
-      const rawLines: string[] = [];
-      for await (const line of lines) {
-        n++;
-        if (format === 'auto' && line.trim()) format = line.trimStart().startsWith('{') ? 'ndjson' : 'raw';
-        if (format === 'raw') {
-          rawLines.push(line);
-          continue;
-        }
-        if (!line.trim()) continue;
-        let record: unknown;
-        try {
-          record = JSON.parse(line);
-        } catch (err) {
-          emit({ line: n, error: `not JSON: ${(err as Error).message}` });
+      for await (const input of readErrorInputs(file, format)) {
+        if (input.kind === 'bad') {
+          emit({ line: input.line, error: input.error });
           bad++;
           continue;
         }
-        if (!classifyRecord(classifier, record, n).ok) bad++;
-      }
-      if (format === 'raw') {
-        let index = 0;
-        for (const event of splitLogText(rawLines.join('\n'))) classifier.handle(event, null, { event: ++index });
+        classifier.handle(input.text, input.level, { id: input.id, line: input.line, event: input.event });
       }
       for (const entry of review?.entries() ?? []) emit(entry);
       if (bad > 0) process.exitCode = 3;

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerClassifyCommand } from './classify-command.js';
 import { registerConfigCommand } from './config-command.js';
+import { registerDiagnoseCommand } from './diagnose-command.js';
+import { registerKbCommand } from './kb-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDlqCommand } from './dlq-command.js';
 import { registerRunCommand } from './run-command.js';
@@ -17,6 +19,8 @@ registerRunCommand(program);
 registerTopicsCommand(program);
 registerClassifyCommand(program);
 registerTrainCommand(program);
+registerDiagnoseCommand(program);
+registerKbCommand(program);
 registerDemoCommand(program);
 registerDlqCommand(program);
 registerConfigCommand(program);

@@ -72,6 +72,31 @@ export const ENV_VARS = {
   PD_JOIN_MAX_BYTES: v(positiveInt.min(1024), '262144', 'Multi-line join: most bytes kept per event.'),
   // Classifier
   PD_CLASSIFIER_MODEL: v(z.string().min(1), '.stack/models/classifier.json', 'Model file of the learned classifier, written by `pipeline-doctor train` and re-read within 5 s when it changes; while there is none, the rules decide alone.'),
+  // Diagnosis: LLM, embeddings, vector store
+  OPENAI_API_KEY: v(z.string().min(1), undefined, 'OpenAI API key. With it (or with OPENAI_BASE_URL) diagnoses are written by the LLM; without both, by the deterministic diagnoser.', true),
+  OPENAI_BASE_URL: v(url, undefined, 'Base URL of an OpenAI-compatible server (e.g. the local stack\'s http://127.0.0.1:8090/v1); unset means api.openai.com.'),
+  PD_LLM_MODEL: v(z.string().min(1), 'gpt-4o-mini', 'Chat model for diagnoses.'),
+  PD_LLM_TIMEOUT_MS: v(positiveInt, '30000', 'Timeout of one LLM call.'),
+  PD_LLM_MAX_RETRIES: v(z.coerce.number().int().min(0).max(10), '2', 'Retries of an LLM call on rate limits, timeouts and 5xx (the SDK backs off exponentially).'),
+  PD_LLM_MAX_OUTPUT_TOKENS: v(positiveInt, '800', 'Token budget of one diagnosis answer.'),
+  PD_LLM_MAX_PROMPT_CHARS: v(positiveInt.min(1000), '12000', 'Prompt budget: the error and the retrieved knowledge are cut to fit (about 4 characters per token; the local stack\'s 2048-token model needs about 3500).'),
+  PD_EMBEDDINGS: v(z.enum(['hashing', 'openai']), 'hashing', 'Embedding model: hashing (offline, deterministic) or openai (PD_EMBEDDING_MODEL at PD_EMBEDDINGS_BASE_URL or OPENAI_BASE_URL).'),
+  PD_EMBEDDINGS_BASE_URL: v(url, undefined, 'Base URL of the embeddings endpoint when it differs from OPENAI_BASE_URL (the local stack serves them on :8091).'),
+  PD_EMBEDDING_MODEL: v(z.string().min(1), 'text-embedding-3-small', 'Embedding model name (PD_EMBEDDINGS=openai).'),
+  PD_EMBEDDING_DIMENSION: v(positiveInt, '1536', 'Dimension of PD_EMBEDDING_MODEL\'s vectors; one vector collection per model and dimension.'),
+  MILVUS_ADDRESS: v(z.string().min(1), undefined, 'Milvus host:port; unset means the embedded vector store in PD_VECTOR_DIR.'),
+  MILVUS_USERNAME: v(z.string(), undefined, 'Milvus user.'),
+  MILVUS_PASSWORD: v(z.string(), undefined, 'Milvus password.', true),
+  PD_MILVUS_INDEX: v(z.enum(['IVF_FLAT', 'HNSW']), 'IVF_FLAT', 'Vector index (seed 001: IVF_FLAT, COSINE, nlist 128; HNSW for larger collections).'),
+  PD_VECTOR_DIR: v(z.string().min(1), '.stack/vectors', 'Folder of the embedded vector store.'),
+  PD_KB_DIR: v(z.string().min(1), 'kb', 'Knowledge base shipped with the project (cases.jsonl, docs.jsonl), relative to the package.'),
+  PD_DIAGNOSIS_CACHE_TTL_MS: v(positiveInt, '3600000', 'One generation per fingerprint within this time.'),
+  PD_DIAGNOSE_CLAIM_BATCH: v(positiveInt.max(1000), '10', 'Exceptions a diagnose worker claims at once.'),
+  PD_DIAGNOSE_LEASE_MS: v(positiveInt.min(1000), '120000', 'How long a claim holds; a dead worker\'s rows return to the queue after this.'),
+  PD_DIAGNOSE_MAX_ATTEMPTS: v(positiveInt, '5', 'Attempts per exception before it is marked failed.'),
+  PD_DIAGNOSE_POLL_MS: v(positiveInt, '500', 'Pause between claims when the queue is empty.'),
+  PD_AUTO_CASE_CONFIDENCE: v(ratio, '0.8', 'Diagnoses at or above this confidence become knowledge cases (auto, unverified).'),
+  PD_ALERT_WINDOW_MS: v(positiveInt, '3600000', 'At most one alert per fingerprint per window.'),
   LOG_LEVEL: v(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'Log level of the JSON logs.'),
 } as const;
 
@@ -105,6 +130,15 @@ export interface Config {
   };
   ingest: { maxMessageBytes: number; join: { windowMs: number; maxLines: number; maxBytes: number } };
   classifier: { modelPath: string };
+  diagnosis: {
+    llm?: { apiKey: string; baseURL?: string; model: string; timeoutMs: number; maxRetries: number; maxOutputTokens: number; maxPromptChars: number };
+    embeddings: { kind: 'hashing' } | { kind: 'openai'; apiKey: string; baseURL?: string; model: string; dimension: number };
+    milvus?: { address: string; username?: string; password?: string; index: 'IVF_FLAT' | 'HNSW' };
+    vectorDir: string;
+    kbDir: string;
+    cacheTtlMs: number;
+    worker: { claimBatch: number; leaseMs: number; maxAttempts: number; pollMs: number; autoCaseConfidence: number; alertWindowMs: number };
+  };
   logLevel: string;
 }
 
@@ -178,12 +212,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     ingest: { maxMessageBytes: p.PD_MAX_MESSAGE_BYTES, join: { windowMs: p.PD_JOIN_WINDOW_MS, maxLines: p.PD_JOIN_MAX_LINES, maxBytes: p.PD_JOIN_MAX_BYTES } },
     classifier: { modelPath: p.PD_CLASSIFIER_MODEL },
+    diagnosis: {
+      // A local OpenAI-compatible server needs no key; the SDK still wants a non-empty one.
+      llm: p.OPENAI_API_KEY || p.OPENAI_BASE_URL
+        ? { apiKey: p.OPENAI_API_KEY ?? 'not-needed', baseURL: p.OPENAI_BASE_URL, model: p.PD_LLM_MODEL, timeoutMs: p.PD_LLM_TIMEOUT_MS, maxRetries: p.PD_LLM_MAX_RETRIES, maxOutputTokens: p.PD_LLM_MAX_OUTPUT_TOKENS, maxPromptChars: p.PD_LLM_MAX_PROMPT_CHARS }
+        : undefined,
+      embeddings: p.PD_EMBEDDINGS === 'openai'
+        ? { kind: 'openai', apiKey: p.OPENAI_API_KEY ?? 'not-needed', baseURL: p.PD_EMBEDDINGS_BASE_URL ?? p.OPENAI_BASE_URL, model: p.PD_EMBEDDING_MODEL, dimension: p.PD_EMBEDDING_DIMENSION }
+        : { kind: 'hashing' },
+      milvus: p.MILVUS_ADDRESS ? { address: p.MILVUS_ADDRESS, username: p.MILVUS_USERNAME, password: p.MILVUS_PASSWORD, index: p.PD_MILVUS_INDEX } : undefined,
+      vectorDir: p.PD_VECTOR_DIR,
+      kbDir: p.PD_KB_DIR,
+      cacheTtlMs: p.PD_DIAGNOSIS_CACHE_TTL_MS,
+      worker: {
+        claimBatch: p.PD_DIAGNOSE_CLAIM_BATCH,
+        leaseMs: p.PD_DIAGNOSE_LEASE_MS,
+        maxAttempts: p.PD_DIAGNOSE_MAX_ATTEMPTS,
+        pollMs: p.PD_DIAGNOSE_POLL_MS,
+        autoCaseConfidence: p.PD_AUTO_CASE_CONFIDENCE,
+        alertWindowMs: p.PD_ALERT_WINDOW_MS,
+      },
+    },
     logLevel: p.LOG_LEVEL,
   };
 }
 
 /** PD_* variables read by scripts rather than the pipeline (stack folders, test switches). */
-const IGNORED_PD_VARS = new Set(['PD_CACHE_DIR', 'PD_STACK_DIR', 'PD_FROM_SOURCE', 'PD_STACK_TIMEOUT_MS', 'PD_APICURIO_MANAGEMENT_PORT']);
+const IGNORED_PD_VARS = new Set([
+  'PD_CACHE_DIR', 'PD_STACK_DIR', 'PD_FROM_SOURCE', 'PD_STACK_TIMEOUT_MS', 'PD_STACK_TIMEOUT_S', 'PD_STACK_MODE',
+  'PD_APICURIO_MANAGEMENT_PORT', 'PD_APICURIO_JAVA', 'PD_KAFKA_JAVA', 'PD_CONNECT_JAVA', 'PD_PYTHON',
+  'PD_MILVUS_PORT', 'PD_MILVUS_HEALTH_PORT', 'PD_MILVUS_ETCD_PORT', 'PD_LLM_CHAT_PORT', 'PD_LLM_EMBEDDINGS_PORT', 'PD_LLM_GGUF', 'PD_LLM_THREADS',
+]);
 
 /** Markdown table of every variable, its default and meaning: `pipeline-doctor config`. */
 export function describeEnvVars(): string {

@@ -6,8 +6,9 @@ export type { Logger };
  * JSON logs on stdout (one object per line). Secrets are redacted by key name as a second line of
  * defence: code should never hand them to the logger in the first place.
  */
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', name = 'pipeline-doctor'): Logger {
-  return pino({
+/** JSON logs to stdout, or to another stream (stderr for commands whose stdout is their output). */
+export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', name = 'pipeline-doctor', destination?: NodeJS.WritableStream): Logger {
+  const options = {
     name,
     level,
     base: { pid: process.pid },
@@ -16,7 +17,8 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', na
       paths: ['password', '*.password', 'apiKey', '*.apiKey', 'sasl', '*.sasl', 'authorization', '*.authorization'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** `mysql://user:secret@host/db` → `mysql://user:***@host/db`, for log lines and error messages. */

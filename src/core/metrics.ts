@@ -18,6 +18,11 @@ export class PipelineMetrics {
     registers: [this.registry],
   });
   readonly classifyReview = new Counter({ name: 'pd_classify_review_total', help: 'Classified errors flagged for review (no rule names them, or low confidence), by error_type', labelNames: ['error_type'], registers: [this.registry] });
+  readonly llmCalls = new Counter({ name: 'pd_llm_calls_total', help: 'Generator calls by provider and outcome (ok, failed)', labelNames: ['provider', 'outcome'], registers: [this.registry] });
+  readonly llmTokens = new Counter({ name: 'pd_llm_tokens_total', help: 'LLM tokens by kind (prompt, completion)', labelNames: ['kind'], registers: [this.registry] });
+  readonly diagnosisCache = new Counter({ name: 'pd_diagnosis_cache_total', help: 'Diagnosis cache lookups by outcome (hit, miss)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly diagnoses = new Counter({ name: 'pd_diagnoses_total', help: 'Exceptions diagnosed, by provider and whether degraded', labelNames: ['provider', 'degraded'], registers: [this.registry] });
+  readonly diagnoseFailures = new Counter({ name: 'pd_diagnose_failures_total', help: 'Diagnosis attempts that failed and were given back (retried later, or failed for good)', labelNames: ['final'], registers: [this.registry] });
   readonly batchSeconds = new Histogram({
     name: 'pd_batch_duration_seconds',
     help: 'Time to process and commit one batch',

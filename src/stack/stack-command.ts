@@ -24,7 +24,7 @@ Environment:
                        PD_MILVUS_ETCD_PORT (2379) for its /healthz and embedded etcd
   PD_LLM_CHAT_PORT     OpenAI-compatible chat server port (default 8090)
   PD_LLM_EMBEDDINGS_PORT  OpenAI-compatible embeddings server port (default 8091)
-  PD_LLM_MODEL         GGUF file for the LLM servers (default: SmolLM2-135M-Instruct from PyPI)
+  PD_LLM_GGUF          GGUF file for the LLM servers (default: SmolLM2-135M-Instruct from PyPI)
   PD_LLM_THREADS       CPU threads per LLM server (default: number of cores, at most 4)`;
 
 function parseSeconds(value: string): number {

@@ -28,9 +28,17 @@ export const STAGES: Record<string, (deps: StageDeps) => Stage> = {
   exceptions: () => createExceptionsStage(),
 };
 
+/**
+ * Workers that are not consumer groups: they poll a table. `diagnose` claims
+ * flink_job_exceptions rows (from the exceptions stage or from other systems).
+ */
+export const WORKERS = ['diagnose'] as const;
+
+/** Validates a selection of stage and worker names ("all": every one). */
 export function selectStages(selection: string[] | 'all'): string[] {
-  const names = selection === 'all' ? Object.keys(STAGES) : selection;
-  const unknown = names.filter((n) => !(n in STAGES));
-  if (unknown.length > 0) throw new Error(`unknown stage(s): ${unknown.join(', ')}; available: ${Object.keys(STAGES).join(', ')}`);
+  const known = [...Object.keys(STAGES), ...WORKERS];
+  const names = selection === 'all' ? known : selection;
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) throw new Error(`unknown stage(s): ${unknown.join(', ')}; available: ${known.join(', ')}`);
   return names;
 }

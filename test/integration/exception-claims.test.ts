@@ -2,6 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from 'mysql2/promise';
 import { ExceptionStore, type NewException } from '../../src/adapters/mysql/exception-store.js';
 import { createMysqlPool, migrateMysql } from '../../src/adapters/mysql/mysql.js';
+import { MysqlDiagnosisCache } from '../../src/adapters/mysql/diagnosis-cache-store.js';
+import { HashingEmbedder } from '../../src/adapters/llm/hashing-embedder.js';
+import { MemoryVectorStore } from '../../src/adapters/vector/memory-vector-store.js';
+import type { GenerationRequest, Generator } from '../../src/ports/retrieval.js';
+import { Diagnoser } from '../../src/stages/diagnose/diagnoser.js';
+import { Retriever } from '../../src/stages/diagnose/retriever.js';
 import { quietLogger, testConfig, uniqueSuffix } from '../support/integration.js';
 
 /**
@@ -123,5 +129,30 @@ describe('flink_job_exceptions claims (MariaDB)', () => {
     [row] = await store.claim('w', 1, 30_000);
     expect(await store.fail(row!.id, row!.claim_token, 'LLM timeout again', 2)).toBe(true);
     expect(await store.countByStatus()).toMatchObject({ pending: 0, failed: 1 });
+  });
+
+  it('workers of different processes share diagnoses by fingerprint: one generation each', async () => {
+    let calls = 0;
+    const llm: Generator = {
+      name: 'counting',
+      async generate(request: GenerationRequest) {
+        calls++;
+        await new Promise((r) => setTimeout(r, 50));
+        return { answer: { root_cause: request.error.slice(0, 200), detailed_analysis: '', suggested_fix: 'x', priority: 'low' as const, related_docs: [] }, confidence: 0.7 };
+      },
+    };
+    // Two diagnosers with their own pools and in-process caches, as two processes would have.
+    const diagnosers = await Promise.all([0, 1].map(async () => {
+      const retriever = new Retriever(new HashingEmbedder(), new MemoryVectorStore(null));
+      await retriever.ensureCollections();
+      const pool = createMysqlPool(url, 4);
+      pools.push(pool);
+      return new Diagnoser({ retriever, llm, log: quietLogger, cacheTtlMs: 60_000, shared: new MysqlDiagnosisCache(pool) });
+    }));
+    const fingerprints = ['f00000000000000a', 'f00000000000000b', 'f00000000000000c'];
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) =>
+      diagnosers[i % 2]!.diagnose({ text: `java.io.IOException: failure ${fingerprints[i % 3]}`, errorType: 'other', subtype: null, classifyConfidence: 0.5, fingerprint: fingerprints[i % 3]! })));
+    expect(calls).toBe(3);
+    for (let i = 0; i < results.length; i++) expect(results[i]!.answer.root_cause).toContain(fingerprints[i % 3]!);
   });
 });

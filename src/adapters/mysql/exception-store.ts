@@ -105,12 +105,12 @@ export class ExceptionStore {
     );
   }
 
-  /** Marks a claimed row completed with its diagnosis; false when the claim was lost meanwhile. */
+  /** Marks a claimed row completed (its diagnosis already published); false when the claim was lost meanwhile. */
   async complete(id: string, claimToken: string, result: DiagnosisResult): Promise<boolean> {
     const [res] = await withMysqlRetryClass('complete flink_job_exceptions', () =>
       this.pool.query<ResultSetHeader>(
         `UPDATE flink_job_exceptions
-            SET status = 'completed', suggested_fix = ?, diagnosis_confidence = ?, diagnosis_provider = ?, diagnosed_at = UTC_TIMESTAMP(),
+            SET status = 'completed', suggested_fix = ?, diagnosis_confidence = ?, diagnosis_provider = ?, diagnosed_at = UTC_TIMESTAMP(), published_at = NOW(3),
                 claim_token = NULL, claim_expires_at = NULL, last_error = NULL
           WHERE id = ? AND claim_token = ? AND status = 'in_progress'`,
         [JSON.stringify(result.suggestedFix), result.confidence, result.provider, id, claimToken],

@@ -42,7 +42,7 @@ export const llm: StackService = {
     ];
     // Another GGUF (e.g. a larger instruct model) for trying prompts; the default is the one
     // the tests and CI use.
-    if (process.env.PD_LLM_MODEL) args.push('--model', process.env.PD_LLM_MODEL);
+    if (process.env.PD_LLM_GGUF) args.push('--model', process.env.PD_LLM_GGUF);
     if (process.env.PD_LLM_THREADS) args.push('--threads', process.env.PD_LLM_THREADS);
     return startProcess(ctx, { command: venv.python, args });
   },

@@ -1,0 +1,27 @@
+import { parseExceptionChain } from '../classify/exception-chain.js';
+
+/**
+ * Cuts a log down to what a diagnosis needs, never the whole text: the log message, then every
+ * exception of the chain (top, each `Caused by`, `Suppressed`) with its first frames. Bounded in
+ * characters so a prompt's size does not grow with the log.
+ */
+export function condenseError(text: string, options: { framesPerException?: number; maxChars?: number } = {}): string {
+  const framesPerException = options.framesPerException ?? 3;
+  const maxChars = options.maxChars ?? 4000;
+  const chain = parseExceptionChain(text);
+  if (chain.nodes.length === 0) return text.slice(0, maxChars);
+  const lines: string[] = [];
+  if (chain.preamble) lines.push(chain.preamble.split('\n').slice(0, 3).join('\n'));
+  for (const node of chain.nodes) {
+    const prefix = node.kind === 'cause' ? 'Caused by: ' : node.kind === 'suppressed' ? 'Suppressed: ' : '';
+    lines.push(`${prefix}${node.className}${node.message ? `: ${node.message.split('\n')[0]!.slice(0, 500)}` : ''}`);
+    for (const frame of node.frames.slice(0, framesPerException)) lines.push(`\tat ${frame}`);
+    const hidden = node.frames.length - Math.min(node.frames.length, framesPerException) + node.elided;
+    if (hidden > 0) lines.push(`\t... ${hidden} more`);
+  }
+  const condensed = lines.join('\n');
+  if (condensed.length <= maxChars) return condensed;
+  // Over budget: the root cause matters most, so keep the head and the tail.
+  const half = Math.floor(maxChars / 2) - 20;
+  return `${condensed.slice(0, half)}\n\t[… ${condensed.length - 2 * half} characters cut …]\n${condensed.slice(-half)}`;
+}

@@ -1,0 +1,145 @@
+import type { Embedder, VectorCollectionSpec, VectorStore } from '../../ports/retrieval.js';
+import type { KnowledgeCase, KnowledgeDoc } from './knowledge-base.js';
+import { caseSearchText, docSearchText } from './knowledge-base.js';
+
+/** Seed 001 names; the suffix keeps one collection per embedding model and dimension. */
+export function collectionNames(embedder: Embedder): { cases: string; docs: string } {
+  const suffix = `${embedder.model}_${embedder.dimension}`.replace(/[^A-Za-z0-9]+/g, '_').replace(/_+$/, '');
+  return { cases: `flink_cases_${suffix}`, docs: `flink_docs_${suffix}` };
+}
+
+const clip = (text: string, max: number) => (text.length <= max ? text : text.slice(0, max));
+
+export interface RetrievedCase {
+  case_id: string;
+  error_type: string;
+  subtype: string;
+  error_pattern: string;
+  root_cause: string;
+  solution: string;
+  verified: boolean;
+  /** Similarity after the verified bonus; what the ranking used. */
+  score: number;
+}
+
+export interface RetrievedDoc {
+  doc_id: string;
+  title: string;
+  content: string;
+  doc_url: string;
+  category: string;
+  score: number;
+}
+
+/** Verified cases outrank unverified ones of about the same similarity (feedback counts). */
+const VERIFIED_BONUS = 0.05;
+
+/**
+ * The classifier has already read the whole chain and named a type and subtype; a case of that
+ * subtype is more likely the right one than a lexically closer case of another. Word overlap
+ * alone confuses e.g. a checkpoint declined *because of* a Kafka timeout with the Kafka case.
+ */
+function classificationBonus(fields: Record<string, unknown>, options: { errorType?: string; subtype?: string | null }): number {
+  if (!options.errorType || fields.error_type !== options.errorType) return 0;
+  return options.subtype && options.subtype !== 'unknown' && fields.subtype === options.subtype ? 0.25 : 0.05;
+}
+
+/** Finds the knowledge cases and documentation snippets nearest to an error. */
+export class Retriever {
+  readonly collections: { cases: string; docs: string };
+
+  constructor(
+    private readonly embedder: Embedder,
+    private readonly store: VectorStore,
+  ) {
+    this.collections = collectionNames(embedder);
+  }
+
+  async ensureCollections(): Promise<void> {
+    const cases: VectorCollectionSpec = {
+      name: this.collections.cases,
+      dimension: this.embedder.dimension,
+      fields: {
+        error_type: { type: 'varchar', maxLength: 64 },
+        subtype: { type: 'varchar', maxLength: 64 },
+        error_pattern: { type: 'varchar', maxLength: 2000 },
+        root_cause: { type: 'varchar', maxLength: 2000 },
+        solution: { type: 'varchar', maxLength: 4000 },
+        related_docs: { type: 'varchar', maxLength: 1000 },
+        verified: { type: 'bool' },
+      },
+    };
+    const docs: VectorCollectionSpec = {
+      name: this.collections.docs,
+      dimension: this.embedder.dimension,
+      fields: {
+        title: { type: 'varchar', maxLength: 512 },
+        content: { type: 'varchar', maxLength: 8000 },
+        doc_url: { type: 'varchar', maxLength: 512 },
+        category: { type: 'varchar', maxLength: 64 },
+      },
+    };
+    await this.store.ensureCollection(cases);
+    await this.store.ensureCollection(docs);
+  }
+
+  /** Upserts cases by case_id (idempotent). */
+  async indexCases(cases: (Pick<KnowledgeCase, 'case_id' | 'subtype' | 'error_pattern' | 'root_cause' | 'solution' | 'keywords' | 'verified' | 'related_docs'> & { error_type: string })[]): Promise<void> {
+    if (cases.length === 0) return;
+    const vectors = await this.embedder.embed(cases.map(caseSearchText));
+    await this.store.upsert(
+      this.collections.cases,
+      cases.map((c, i) => ({
+        id: c.case_id,
+        vector: vectors[i]!,
+        fields: { error_type: c.error_type, subtype: c.subtype, error_pattern: clip(c.error_pattern, 2000), root_cause: clip(c.root_cause, 2000), solution: clip(c.solution, 4000), related_docs: clip(c.related_docs.join(','), 1000), verified: c.verified },
+      })),
+    );
+  }
+
+  async indexDocs(docs: KnowledgeDoc[]): Promise<void> {
+    if (docs.length === 0) return;
+    const vectors = await this.embedder.embed(docs.map(docSearchText));
+    await this.store.upsert(
+      this.collections.docs,
+      docs.map((d, i) => ({ id: d.doc_id, vector: vectors[i]!, fields: { title: d.title, content: d.content, doc_url: d.doc_url, category: d.category } })),
+    );
+  }
+
+  /**
+   * Cases (filtered by type when the classification is confident, with an unfiltered fallback
+   * when the filter leaves too few) and docs for an error text.
+   */
+  async retrieve(text: string, options: { errorType?: string; subtype?: string | null; confident?: boolean; cases?: number; docs?: number } = {}): Promise<{ cases: RetrievedCase[]; docs: RetrievedDoc[] }> {
+    const [vector] = await this.embedder.embed([text]);
+    const wanted = options.cases ?? 5;
+    // A wide pool, re-ranked below with the classification.
+    const pool = Math.max(20, wanted * 4);
+    let hits = options.confident && options.errorType
+      ? await this.store.search(this.collections.cases, vector!, { limit: pool, where: { error_type: options.errorType } })
+      : [];
+    if (hits.length < Math.min(3, wanted)) hits = await this.store.search(this.collections.cases, vector!, { limit: pool });
+    const cases = hits
+      .map((h) => ({
+        case_id: h.id,
+        error_type: String(h.fields.error_type),
+        subtype: String(h.fields.subtype),
+        error_pattern: String(h.fields.error_pattern),
+        root_cause: String(h.fields.root_cause),
+        solution: String(h.fields.solution),
+        verified: h.fields.verified === true,
+        score: h.score + (h.fields.verified === true ? VERIFIED_BONUS : 0) + classificationBonus(h.fields, options),
+      }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, wanted);
+    // The best case's curated links first (written for that failure), then the nearest snippets.
+    const linked = String(hits.find((h) => h.id === cases[0]?.case_id)?.fields.related_docs ?? '').split(',').filter(Boolean);
+    const wantedDocs = options.docs ?? 3;
+    const docHits = [
+      ...(await this.store.get(this.collections.docs, linked.slice(0, wantedDocs))).map((h) => ({ ...h, score: cases[0]!.score })),
+      ...(await this.store.search(this.collections.docs, vector!, { limit: wantedDocs })),
+    ].filter((h, i, all) => all.findIndex((o) => o.id === h.id) === i).slice(0, wantedDocs);
+    const docs = docHits.map((h) => ({ doc_id: h.id, title: String(h.fields.title), content: String(h.fields.content), doc_url: String(h.fields.doc_url), category: String(h.fields.category), score: h.score }));
+    return { cases, docs };
+  }
+}
