@@ -25,7 +25,7 @@ export function registerDemoCommand(program: Command): void {
     .action(async (options: { events: string; seed: string; timeout: string }) => {
       const count = Number(options.events);
       if (!Number.isInteger(count) || count < 1) throw new Error('--events must be a positive integer');
-      const config = loadConfigOrExit({ PD_STAGES: 'catalog,ingest,classify', PD_HTTP_PORT: process.env.PD_HTTP_PORT ?? '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+      const config = loadConfigOrExit({ PD_STAGES: 'catalog,ingest,classify,exceptions,diagnose', PD_HTTP_PORT: process.env.PD_HTTP_PORT ?? '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
       const logger = createLogger(config.logLevel);
       const say = (line: string) => process.stdout.write(`${line}\n`);
       const runId = randomBytes(4).toString('hex');
@@ -95,6 +95,20 @@ export function registerDemoCommand(program: Command): void {
           filter: (r) => (r.value?.includes(runId) ?? false),
           done: (records) => records.length >= errorEvents,
         });
+        // The diagnosis queue: this run's errors as rows of flink_job_exceptions, worked by the diagnose worker.
+        const diagnosisPool = createMysqlPool(config.mysql.url, 2);
+        const runRows = async () => {
+          const [rows] = await diagnosisPool.query("SELECT status, diagnosis_provider AS provider, COUNT(*) AS n FROM flink_job_exceptions WHERE event_id LIKE ? GROUP BY status, diagnosis_provider", [`${runId}-%`]);
+          return rows as { status: string; provider: string | null; n: number }[];
+        };
+        const diagnosisDeadline = Date.now() + Number(options.timeout) * 1000;
+        let diagnosed = await runRows();
+        while (Date.now() < diagnosisDeadline && diagnosed.reduce((n, r) => n + (r.status === 'completed' ? Number(r.n) : 0), 0) < classified.length) {
+          await new Promise((r) => setTimeout(r, 250));
+          diagnosed = await runRows();
+        }
+        const [sampleRows] = await diagnosisPool.query("SELECT error_type, suggested_fix FROM flink_job_exceptions WHERE event_id LIKE ? AND status = 'completed' AND error_type = 'oom' LIMIT 1", [`${runId}-%`]);
+        await diagnosisPool.end();
         await pipeline.stop();
         const { client } = createClickHouse(config.clickhouse);
         const rs = await client.query({
@@ -123,9 +137,18 @@ export function registerDemoCommand(program: Command): void {
           fingerprints.add(v.fingerprint);
         }
         say(`  classified      ${catalog.get('errors.classified').topic}: ${formatCount(classified.length)} errors, ${fingerprints.size} fingerprints (${[...types].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+        const completedRows = diagnosed.reduce((n, r) => n + (r.status === 'completed' ? Number(r.n) : 0), 0);
+        const providers = diagnosed.filter((r) => r.status === 'completed').map((r) => `${r.provider} ${formatCount(Number(r.n))}`).join(', ');
+        say(`  diagnosed       flink_job_exceptions: ${formatCount(completedRows)} of ${formatCount(classified.length)} completed (${providers || 'none'})`);
+        const sample = (sampleRows as { error_type: string; suggested_fix: string }[])[0];
+        if (sample) {
+          const fix = JSON.parse(sample.suggested_fix) as { root_cause: string; suggested_fix: string; priority: string };
+          say(`  e.g. ${sample.error_type} (${fix.priority}): ${fix.root_cause.slice(0, 160)}${fix.root_cause.length > 160 ? '…' : ''}`);
+          say(`        fix: ${fix.suggested_fix.slice(0, 160)}${fix.suggested_fix.length > 160 ? '…' : ''}`);
+        }
         say(`  throughput      ${formatCount(Math.round((count / processedMs) * 1000))} events/s, first produced to last committed by ingest`);
-        const ok = classified.length === errorEvents && ids.length === expected && new Set(ids).size === expected && mysqlRows === expected && clickhouseRows === expected && dlq.length === result.malformed.length;
-        say(ok ? "  result          OK: every error-bearing event once in each store, every malformed one in the DLQ, every error classified" : "  result          MISMATCH (see figures above)");
+        const ok = classified.length === errorEvents && completedRows === classified.length && ids.length === expected && new Set(ids).size === expected && mysqlRows === expected && clickhouseRows === expected && dlq.length === result.malformed.length;
+        say(ok ? "  result          OK: every error-bearing event once in each store, every malformed one in the DLQ, every error classified and diagnosed" : "  result          MISMATCH (see figures above)");
         if (!ok) process.exitCode = 1;
       } catch (err) {
         await pipeline.stop().catch(() => undefined);

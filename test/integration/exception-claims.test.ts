@@ -78,7 +78,7 @@ describe('flink_job_exceptions claims (MariaDB)', () => {
         for (const row of claimed) {
           diagnosedBy.set(row.id, [...(diagnosedBy.get(row.id) ?? []), workerId]);
           await new Promise((r) => setTimeout(r, Math.random() * 3));
-          expect(await store.complete(row.id, row.claim_token, { suggestedFix: { root_cause: row.error_message, detailed_analysis: '', suggested_fix: '', priority: 'low', related_docs: [] }, confidence: 0.5, provider: 'test' })).toBe(true);
+          expect(await store.complete([{ id: row.id, claimToken: row.claim_token, result: { suggestedFix: { root_cause: row.error_message, detailed_analysis: '', suggested_fix: '', priority: 'low', related_docs: [] }, confidence: 0.5, provider: 'test' } }])).toEqual(new Set());
         }
       }
     };
@@ -114,8 +114,8 @@ describe('flink_job_exceptions claims (MariaDB)', () => {
     expect(takenOver.every((r) => r.attempts === 2)).toBe(true);
 
     // The dead worker comes back with its old token: refused, the live owner's claim stands.
-    expect(await dead.complete(held[0]!.id, held[0]!.claim_token, { suggestedFix: {}, confidence: 1, provider: 'zombie' })).toBe(false);
-    for (const row of [...first, ...takenOver]) expect(await store.complete(row.id, row.claim_token, { suggestedFix: {}, confidence: 0.9, provider: 'test' })).toBe(true);
+    expect(await dead.complete([{ id: held[0]!.id, claimToken: held[0]!.claim_token, result: { suggestedFix: {}, confidence: 1, provider: 'zombie' } }])).toEqual(new Set([held[0]!.id]));
+    expect(await store.complete([...first, ...takenOver].map((row) => ({ id: row.id, claimToken: row.claim_token, result: { suggestedFix: {}, confidence: 0.9, provider: 'test' } })))).toEqual(new Set());
     expect((await store.countByStatus()).completed).toBe(30);
   });
 

@@ -1,7 +1,7 @@
 import { TransientError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { PipelineMetrics } from '../../core/metrics.js';
-import type { BrokerProducer } from '../../ports/broker.js';
+import type { BrokerProducer, OutgoingRecord, TopicRecords } from '../../ports/broker.js';
 import type { ClaimedException, ExceptionStore } from '../../adapters/mysql/exception-store.js';
 import type { KnowledgeCaseStore } from '../../adapters/mysql/knowledge-case-store.js';
 import type { Diagnoser, Diagnosis } from './diagnoser.js';
@@ -81,14 +81,21 @@ export class DiagnoseWorker {
   /** One claim-diagnose-store round; returns how many rows it handled. Public for tests. */
   async runOnce(): Promise<number> {
     const rows = await this.o.store.claim(this.o.workerId, this.o.claimBatch, this.o.leaseMs);
+    const done: { row: ClaimedException; diagnosis: Diagnosis }[] = [];
     for (const row of rows) {
       if (!this.running && this.loop) {
         // Stopping: give the rest back now instead of letting the claims expire.
         await this.o.store.fail(row.id, row.claim_token, 'worker stopping', Number.MAX_SAFE_INTEGER).catch(() => undefined);
         continue;
       }
-      await this.handle(row);
+      const diagnosis = await this.diagnose(row);
+      if (diagnosis) done.push({ row, diagnosis });
     }
+    if (done.length === 0) return rows.length;
+    // Publish first, then complete: a crash in between re-diagnoses the rows after their lease
+    // (duplicates on the topic, keyed by exception_id) instead of losing publications.
+    await this.o.producer.send(this.recordsFor(done));
+    await this.complete(done);
     return rows.length;
   }
 
@@ -114,10 +121,10 @@ export class DiagnoseWorker {
     });
   }
 
-  private async handle(row: ClaimedException): Promise<void> {
-    let diagnosis: Diagnosis;
+  /** The row's diagnosis, or undefined when it failed (the row is given back). */
+  private async diagnose(row: ClaimedException): Promise<Diagnosis | undefined> {
     try {
-      diagnosis = await this.o.diagnoser.diagnose({
+      return await this.o.diagnoser.diagnose({
         text: row.stack_trace ? `${row.error_message}\n${row.stack_trace}` : row.error_message,
         errorType: row.error_type ?? 'other',
         subtype: row.error_subtype,
@@ -130,21 +137,28 @@ export class DiagnoseWorker {
       this.o.metrics.diagnoseFailures.inc({ final: String(final) });
       this.o.log.warn({ exception: row.id, attempts: row.attempts, transient: err instanceof TransientError, err: errorMessage(err) }, final ? 'diagnosis failed for good' : 'diagnosis failed; row returned to pending');
       await this.o.store.fail(row.id, row.claim_token, errorMessage(err), this.o.maxAttempts);
-      return;
+      return undefined;
     }
-    // Publish first, then complete: a crash in between re-diagnoses the row after its lease
-    // (a duplicate on the topic, keyed by exception_id) instead of losing the publication.
-    await this.publish(row, diagnosis);
-    // A degraded answer says so in the row, for analysts and for a later re-diagnosis.
-    const provider = diagnosis.degraded ? `${diagnosis.provider}:degraded` : diagnosis.provider;
-    const stored = await this.o.store.complete(row.id, row.claim_token, { suggestedFix: diagnosis.answer, confidence: diagnosis.confidence, provider });
-    if (!stored) {
-      // The lease expired and another worker owns the row now: its result is the stored one.
-      this.o.log.warn({ exception: row.id }, 'claim lost before completion; the new owner stores its result');
-      return;
+  }
+
+  private async complete(done: { row: ClaimedException; diagnosis: Diagnosis }[]): Promise<void> {
+    const lost = await this.o.store.complete(
+      done.map(({ row, diagnosis }) => ({
+        id: row.id,
+        claimToken: row.claim_token,
+        // A degraded answer says so in the row, for analysts and for a later re-diagnosis.
+        result: { suggestedFix: diagnosis.answer, confidence: diagnosis.confidence, provider: diagnosis.degraded ? `${diagnosis.provider}:degraded` : diagnosis.provider },
+      })),
+    );
+    for (const { row, diagnosis } of done) {
+      if (lost.has(row.id)) {
+        // The lease expired and another worker owns the row now: its result is the stored one.
+        this.o.log.warn({ exception: row.id }, 'claim lost before completion; the new owner stores its result');
+        continue;
+      }
+      this.o.metrics.diagnoses.inc({ provider: diagnosis.provider, degraded: String(diagnosis.degraded) });
+      await this.learn(row, diagnosis);
     }
-    this.o.metrics.diagnoses.inc({ provider: diagnosis.provider, degraded: String(diagnosis.degraded) });
-    await this.learn(row, diagnosis);
   }
 
   /** A confident, model-written diagnosis becomes a knowledge case: one per fingerprint. */
@@ -165,11 +179,24 @@ export class DiagnoseWorker {
     await this.o.retriever.indexCases([auto]);
   }
 
-  /** To the diagnoses topic, and to alerts when due. At least once: consumers key on exception_id. */
-  private async publish(row: ClaimedException, diagnosis: Diagnosis): Promise<void> {
+  /** Diagnoses topic records, plus alerts where due. */
+  private recordsFor(done: { row: ClaimedException; diagnosis: Diagnosis }[]): TopicRecords[] {
+    const diagnoses: OutgoingRecord[] = [];
+    const alerts: OutgoingRecord[] = [];
+    for (const { row, diagnosis } of done) {
+      const record = this.diagnosisRecord(row, diagnosis);
+      const headers = { 'pd.exception_id': row.id };
+      diagnoses.push({ key: row.job_id, value: JSON.stringify(record), headers });
+      const alert = this.alertReason(row, diagnosis);
+      if (alert) alerts.push({ key: row.fingerprint ?? row.id, value: JSON.stringify({ reason: alert, ...record }), headers });
+    }
+    return [{ topic: this.o.topics.diagnoses, messages: diagnoses }, { topic: this.o.topics.alerts, messages: alerts }];
+  }
+
+  private diagnosisRecord(row: ClaimedException, diagnosis: Diagnosis): DiagnosisRecord {
     const diagnosedAt = new Date(this.now());
     const eventMs = row.event_time ? Date.parse(`${row.event_time.replace(' ', 'T')}Z`) : NaN;
-    const record: DiagnosisRecord = {
+    return {
       exception_id: row.id,
       event_id: row.event_id,
       job_id: row.job_id,
@@ -182,15 +209,11 @@ export class DiagnoseWorker {
       time_to_diagnosis_ms: Number.isFinite(eventMs) ? Math.max(0, diagnosedAt.getTime() - eventMs) : null,
       diagnosis: diagnosis.answer,
       confidence: diagnosis.confidence,
-      provider: diagnosis.provider,
+      provider: diagnosis.degraded ? `${diagnosis.provider}:degraded` : diagnosis.provider,
       degraded: diagnosis.degraded,
       cached: diagnosis.cached,
       similar_cases: diagnosis.cases.slice(0, 3),
     };
-    const batches = [{ topic: this.o.topics.diagnoses, messages: [{ key: row.job_id, value: JSON.stringify(record), headers: { 'pd.exception_id': row.id } }] }];
-    const alert = this.alertReason(row, diagnosis);
-    if (alert) batches.push({ topic: this.o.topics.alerts, messages: [{ key: row.fingerprint ?? row.id, value: JSON.stringify({ reason: alert, ...record }), headers: { 'pd.exception_id': row.id } }] });
-    await this.o.producer.send(batches);
   }
 
   /** High priority or a fingerprint this worker has not seen, once per fingerprint per window. */

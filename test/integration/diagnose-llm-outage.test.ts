@@ -1,0 +1,145 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pool } from 'mysql2/promise';
+import { createBroker } from '../../src/adapters/kafka/create-broker.js';
+import { HashingEmbedder } from '../../src/adapters/llm/hashing-embedder.js';
+import { OpenAiGenerator } from '../../src/adapters/llm/openai-adapters.js';
+import { MysqlDiagnosisCache } from '../../src/adapters/mysql/diagnosis-cache-store.js';
+import { ExceptionStore, type NewException } from '../../src/adapters/mysql/exception-store.js';
+import { KnowledgeCaseStore } from '../../src/adapters/mysql/knowledge-case-store.js';
+import { createMysqlPool, migrateMysql } from '../../src/adapters/mysql/mysql.js';
+import { MilvusVectorStore } from '../../src/adapters/vector/milvus-vector-store.js';
+import { PipelineMetrics } from '../../src/core/metrics.js';
+import { PACKAGE_ROOT, TOPICS_DIR } from '../../src/core/paths.js';
+import { provisionTopics } from '../../src/core/provision.js';
+import { TopicCatalog } from '../../src/core/topic-catalog.js';
+import type { BrokerProducer } from '../../src/ports/broker.js';
+import { MILVUS_ADDRESS } from '../../src/stack/index.js';
+import { DiagnoseWorker } from '../../src/stages/diagnose/diagnose-worker.js';
+import { Diagnoser } from '../../src/stages/diagnose/diagnoser.js';
+import { indexKnowledgeBase } from '../../src/stages/diagnose/diagnosis-services.js';
+import { readKnowledgeBase } from '../../src/stages/diagnose/knowledge-base.js';
+import { Retriever } from '../../src/stages/diagnose/retriever.js';
+import { quietLogger, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
+
+/**
+ * The LLM server goes away and comes back, as seen by the real openai client: a TCP proxy in
+ * front of the local chat server is closed (connections refused) and reopened. Diagnoses keep
+ * flowing while it is away (deterministic, marked degraded), none is lost, and once it is back
+ * new fingerprints are written by the model again. Vectors in the real local Milvus.
+ */
+const suffix = uniqueSuffix();
+const database = `pd_outage_${suffix}`;
+const base = testConfig();
+const mysqlUrl = base.mysql.url.replace(/\/[^/?]*(\?|$)/, `/${database}$1`);
+
+/** A TCP forwarder that can be switched off (listener closed, live connections cut) and on again. */
+class SwitchableProxy {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async up(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  async down(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
+
+function rows(tag: string, text: string, fingerprint: string, n: number): NewException[] {
+  return Array.from({ length: n }, (_, i) => ({
+    event_id: `${tag}-${suffix}-${i}`, job_id: `job-${tag}`, job_name: null, job_type: 'streaming', job_config: null,
+    error_message: text, error_type: 'oom', error_subtype: 'metaspace_oom', fingerprint, classify_confidence: 0.9, stack_trace: null, event_time: new Date().toISOString(),
+  }));
+}
+
+describe('diagnosis while the LLM server is away', () => {
+  const proxy = new SwitchableProxy({ host: '127.0.0.1', port: 8090 });
+  let admin: Pool;
+  let pool: Pool;
+  let milvus: MilvusVectorStore;
+  let producer: BrokerProducer;
+  let worker: DiagnoseWorker;
+  let store: ExceptionStore;
+
+  beforeAll(async () => {
+    admin = createMysqlPool(base.mysql.url, 1);
+    await admin.query(`CREATE DATABASE ${database}`);
+    await migrateMysql(mysqlUrl, quietLogger);
+    pool = createMysqlPool(mysqlUrl, 4);
+    store = new ExceptionStore(pool);
+    await proxy.up();
+
+    milvus = await MilvusVectorStore.connect({ address: MILVUS_ADDRESS, index: 'IVF_FLAT' });
+    const retriever = new Retriever(new HashingEmbedder(), milvus);
+    await retriever.ensureCollections();
+    await indexKnowledgeBase(retriever, readKnowledgeBase(join(PACKAGE_ROOT, 'kb')));
+    const llm = new OpenAiGenerator({ baseURL: `http://127.0.0.1:${proxy.port}/v1`, apiKey: 'not-needed', model: 'smollm2-135m', timeoutMs: 60_000, maxRetries: 1, maxOutputTokens: 400, maxPromptChars: 2000 });
+    const diagnoser = new Diagnoser({ retriever, llm, log: quietLogger, cacheTtlMs: 3_600_000, degradedTtlMs: 1_000, shared: new MysqlDiagnosisCache(pool) });
+
+    const catalog = TopicCatalog.load(TOPICS_DIR, `it-outage-${suffix}.`);
+    const broker = await createBroker(base.kafka, quietLogger);
+    const kafkaAdmin = broker.admin();
+    await kafkaAdmin.connect();
+    await provisionTopics(kafkaAdmin, catalog);
+    await kafkaAdmin.disconnect();
+    producer = broker.producer();
+    await producer.connect();
+    worker = new DiagnoseWorker({
+      workerId: 'outage-test', store, cases: new KnowledgeCaseStore(pool), diagnoser, retriever, producer,
+      topics: { diagnoses: catalog.get('diagnoses').topic, alerts: catalog.get('alerts').topic },
+      log: quietLogger, metrics: new PipelineMetrics(), claimBatch: 10, leaseMs: 60_000, maxAttempts: 5, pollMs: 100, autoCaseConfidence: 2, alertWindowMs: 60_000,
+    });
+    worker.start();
+  }, 300_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await producer?.disconnect();
+    await milvus?.close();
+    await proxy.down();
+    await pool?.end();
+    await admin?.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin?.end();
+  });
+
+  const providersOf = async (tag: string) => {
+    const [found] = await pool.query("SELECT status, diagnosis_provider AS provider FROM flink_job_exceptions WHERE event_id LIKE ?", [`${tag}-%`]);
+    return found as { status: string; provider: string }[];
+  };
+  const completed = (tag: string, n: number) =>
+    waitFor(`${n} ${tag} rows completed`, async () => {
+      const list = await providersOf(tag);
+      return list.length === n && list.every((r) => r.status === 'completed') ? list : undefined;
+    }, 240_000, 200);
+
+  it('uses the model, degrades while it is away without losing rows, and uses it again for new fingerprints', async () => {
+    await store.insertPending(rows('up', 'java.lang.OutOfMemoryError: Metaspace', 'a0000000000000a1', 10));
+    expect(new Set((await completed('up', 10)).map((r) => r.provider))).toEqual(new Set(['openai:smollm2-135m']));
+
+    await proxy.down();
+    await store.insertPending(rows('down', 'java.lang.OutOfMemoryError: Metaspace. The metaspace out-of-memory error has occurred.', 'a0000000000000b2', 25));
+    expect(new Set((await completed('down', 25)).map((r) => r.provider))).toEqual(new Set(['deterministic:degraded']));
+
+    await proxy.up();
+    await store.insertPending(rows('back', 'java.lang.OutOfMemoryError: Metaspace in TaskManager', 'a0000000000000c3', 10));
+    expect(new Set((await completed('back', 10)).map((r) => r.provider))).toEqual(new Set(['openai:smollm2-135m']));
+    expect(await store.countByStatus()).toEqual({ pending: 0, in_progress: 0, completed: 45, failed: 0 });
+  }, 400_000);
+});
