@@ -20,10 +20,14 @@ import { startHttpServer } from './http/server.js';
 import { JobCatalog } from './stages/catalog/job-catalog.js';
 import { ExceptionsSink } from './stages/diagnose/exceptions-stage.js';
 import { DiagnoseWorker } from './stages/diagnose/diagnose-worker.js';
-import { createDiagnosisServices } from './stages/diagnose/diagnosis-services.js';
+import { createDiagnosisServices, type DiagnosisServices } from './stages/diagnose/diagnosis-services.js';
+import { FeedbackStore } from './adapters/mysql/feedback-store.js';
+import { FeedbackSink } from './stages/feedback/feedback-stage.js';
+import { createFeedbackIntake } from './stages/feedback/feedback-intake.js';
+import { vectorCaseIndexer } from './stages/feedback/case-indexer.js';
 import { KnowledgeCaseStore } from './adapters/mysql/knowledge-case-store.js';
 import { MysqlDiagnosisCache } from './adapters/mysql/diagnosis-cache-store.js';
-import type { Broker } from './ports/broker.js';
+import type { Broker, BrokerProducer } from './ports/broker.js';
 import { STAGES, selectStages } from './stages/index.js';
 
 export interface RunningPipeline {
@@ -66,8 +70,17 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
   await migrateClickHouse(clickhouse, config.clickhouse.database, logger);
   logger.info({ mode }, 'clickhouse ready');
 
+  // One set of diagnosis services per process, shared by the diagnose worker and the feedback
+  // stage: the embedded vector store is an in-memory copy that both must see.
+  const diagnosis = onDemand(() => diagnosisServices(config, logger, metrics, pool));
+  const feedbackStore = new FeedbackStore(pool);
   const sinks = new Map<string, Sink>(
-    [new MysqlJobLogEventsSink(pool), new ClickHouseJobLogEventsSink(clickhouse, config.clickhouse.database), new ExceptionsSink(new ExceptionStore(pool))].map((s) => [s.name, s]),
+    [
+      new MysqlJobLogEventsSink(pool),
+      new ClickHouseJobLogEventsSink(clickhouse, config.clickhouse.database),
+      new ExceptionsSink(new ExceptionStore(pool)),
+      new FeedbackSink(feedbackStore, vectorCaseIndexer(diagnosis.get)),
+    ].map((s) => [s.name, s]),
   );
   const decoder = new ValueDecoder(registry, config.ingest.maxMessageBytes);
 
@@ -79,17 +92,19 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
   let reportFatal!: (err: unknown) => void;
   const fatal = new Promise<unknown>((resolve) => (reportFatal = resolve));
   const runners = stageNames.filter((name) => name in STAGES).map(
-    (name) => new StageRunner(STAGES[name]!({ decoder, jobs, config, metrics, logger }), { broker, catalog, sinks, config, logger, metrics, onFatal: reportFatal }),
+    (name) => new StageRunner(STAGES[name]!({ decoder, jobs, exceptions: feedbackStore, config, metrics, logger }), { broker, catalog, sinks, config, logger, metrics, onFatal: reportFatal }),
   );
+  const feedbackProducer = stageNames.includes('feedback') ? broker.producer() : undefined;
+  await feedbackProducer?.connect();
 
   let failed = false;
   void fatal.then(() => (failed = true));
   const http = await startHttpServer(config.http.host, config.http.port, metrics, {
     healthy: () => !failed,
     ready: () => stageNames.length > 0 && runners.every((r) => r.isReady),
-  });
+  }, feedbackProducer && createFeedbackIntake(sendTo(feedbackProducer, catalog.get('feedback').topic)));
   for (const runner of runners) await runner.start();
-  const diagnose = stageNames.includes('diagnose') ? await startDiagnoseWorker(config, logger, metrics, broker, catalog, pool) : undefined;
+  const diagnose = stageNames.includes('diagnose') ? await startDiagnoseWorker(config, logger, metrics, broker, catalog, pool, await diagnosis.get()) : undefined;
   logger.info({ stages: runners.map((r) => r.stage.name), http: `${config.http.host}:${http.port}` }, 'pipeline running');
 
   return {
@@ -102,17 +117,32 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
       await Promise.all(runners.map((r) => r.stop()));
       await jobs.stop();
       for (const sink of sinks.values()) await sink.close();
+      await diagnosis.close();
       await pool.end();
       await clickhouse.close();
       await new Promise((resolve) => http.server.close(resolve));
+      await feedbackProducer?.disconnect();
     },
   };
 }
 
-/** The diagnose worker with its services: retrieval, generation, the exceptions queue, a producer. */
-async function startDiagnoseWorker(config: Config, logger: Logger, metrics: PipelineMetrics, broker: Broker, catalog: TopicCatalog, pool: Pool): Promise<{ stop(): Promise<void> }> {
-  const log = logger.child({ stage: 'diagnose' });
-  const services = await createDiagnosisServices(config, log, {
+/**
+ * A resource built on first use and shared; a failed build (say Milvus is down) is tried again
+ * on the next use, so a stage that needs it retries instead of the process failing to start.
+ */
+function onDemand<T extends { close(): Promise<void> }>(build: () => Promise<T>): { get: () => Promise<T>; close: () => Promise<void> } {
+  let built: Promise<T> | undefined;
+  const get = () =>
+    (built ??= build().catch((err: unknown) => {
+      built = undefined;
+      throw err;
+    }));
+  return { get, close: async () => (await built?.catch(() => undefined))?.close() };
+}
+
+/** Retrieval and generation, with the pipeline's metrics and the MySQL diagnosis cache. */
+function diagnosisServices(config: Config, logger: Logger, metrics: PipelineMetrics, pool: Pool): Promise<DiagnosisServices> {
+  return createDiagnosisServices(config, logger.child({ component: 'diagnosis' }), {
     onGeneration: (provider, outcome, usage) => {
       metrics.llmCalls.inc({ provider, outcome });
       if (usage) {
@@ -123,6 +153,18 @@ async function startDiagnoseWorker(config: Config, logger: Logger, metrics: Pipe
     onCache: (outcome) => metrics.diagnosisCache.inc({ outcome }),
     shared: new MysqlDiagnosisCache(pool),
   });
+}
+
+/** Feedback taken over HTTP goes to the feedback topic, keyed like every feedback record. */
+function sendTo(producer: BrokerProducer, topic: string): (key: string, value: string) => Promise<void> {
+  return async (key, value) => {
+    await producer.send([{ topic, messages: [{ key, value }] }]);
+  };
+}
+
+/** The diagnose worker on the shared services: the exceptions queue, a producer. */
+async function startDiagnoseWorker(config: Config, logger: Logger, metrics: PipelineMetrics, broker: Broker, catalog: TopicCatalog, pool: Pool, services: DiagnosisServices): Promise<{ stop(): Promise<void> }> {
+  const log = logger.child({ stage: 'diagnose' });
   const producer = broker.producer();
   await producer.connect();
   const worker = new DiagnoseWorker({
@@ -143,7 +185,6 @@ async function startDiagnoseWorker(config: Config, logger: Logger, metrics: Pipe
     async stop() {
       await worker.stop();
       await producer.disconnect();
-      await services.close();
     },
   };
 }

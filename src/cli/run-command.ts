@@ -36,11 +36,15 @@ HTTP: /metrics, /healthz, /readyz on PD_HTTP_HOST:PD_HTTP_PORT (default 127.0.0.
         await pipeline.stop().catch((err) => logger.error({ err: String(err) }, 'error while stopping'));
         process.exit(code);
       };
+      const early = (globalThis as { pipelineDoctorEarlySignalHandler?: () => void }).pipelineDoctorEarlySignalHandler;
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.on(signal, () => {
           if (stopping) process.exit(130); // a second signal means "now"
           void shutdown(0, signal);
         });
+        // Removed only after ours is in: with no listener left, Node would stop watching the
+        // signal and drop one that arrived while the modules were loading.
+        if (early) process.removeListener(signal, early);
       }
       pipeline = await startPipeline(config, logger);
       void pipeline.fatal.then(() => shutdown(1, 'stage failure'));

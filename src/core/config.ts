@@ -54,7 +54,7 @@ export const ENV_VARS = {
   PD_CHDB_PATH: v(z.string().min(1), '.stack/chdb', 'Data folder of the embedded ClickHouse engine.'),
   // Runtime
   PD_STAGES: v(z.string().min(1), 'all', 'Comma-separated stages this process runs, or "all".'),
-  PD_HTTP_HOST: v(z.string().min(1), '127.0.0.1', 'Bind address of /metrics, /healthz, /readyz.'),
+  PD_HTTP_HOST: v(z.string().min(1), '127.0.0.1', 'Bind address of /metrics, /healthz, /readyz and POST /feedback (which has no authentication: bind it to a trusted network only).'),
   PD_HTTP_PORT: v(z.coerce.number().int().min(0).max(65535), '9464', 'Port of the HTTP server (0 = pick a free port).'),
   PD_BATCH_MAX_RECORDS: v(positiveInt, '2000', 'Most records handled (and committed) as one unit.'),
   PD_PARTITION_CONCURRENCY: v(positiveInt.max(32), '3', 'Partitions a stage processes at once (each with its own transactional producer).'),

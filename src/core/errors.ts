@@ -16,7 +16,9 @@ export type PermanentReason =
   | 'schema_violation'
   | 'oversized'
   | 'empty_value'
-  | 'unsupported_format';
+  | 'unsupported_format'
+  /** Feedback about an exception that flink_job_exceptions does not hold (replayable once it does). */
+  | 'unknown_exception';
 
 export class PermanentError extends Error {
   override readonly name = 'PermanentError';

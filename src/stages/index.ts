@@ -6,6 +6,7 @@ import type { Stage } from '../core/stage.js';
 import { createCatalogStage } from './catalog/catalog-stage.js';
 import { createClassifyStage } from './classify/classify-stage.js';
 import { createExceptionsStage } from './diagnose/exceptions-stage.js';
+import { createFeedbackStage, type ExceptionFinder } from './feedback/feedback-stage.js';
 import { ReloadingTextModel } from './classify/text-model.js';
 import { createIngestStage, type JobLookup } from './ingest/ingest-stage.js';
 
@@ -14,6 +15,8 @@ export interface StageDeps {
   decoder: ValueDecoder;
   /** The job catalog (in-memory copy of the job-catalog topic), for enrichment. */
   jobs: JobLookup;
+  /** flink_job_exceptions rows by id or event_id, for the feedback stage. */
+  exceptions: ExceptionFinder;
   config: Pick<Config, 'ingest' | 'classifier'>;
   metrics: PipelineMetrics;
   logger: Logger;
@@ -26,6 +29,7 @@ export const STAGES: Record<string, (deps: StageDeps) => Stage> = {
   classify: (deps) =>
     createClassifyStage({ model: new ReloadingTextModel(deps.config.classifier.modelPath, { log: deps.logger.child({ stage: 'classify' }) }), reviewCounter: deps.metrics.classifyReview }),
   exceptions: () => createExceptionsStage(),
+  feedback: (deps) => createFeedbackStage(deps.exceptions),
 };
 
 /**
