@@ -24,6 +24,8 @@ export interface Diagnosis {
   /** True when the LLM was configured but could not answer; the answer is the deterministic one. */
   degraded: boolean;
   degradedReason?: string;
+  /** unavailable: the LLM could not be reached (asked again soon); unusable_answer: it answered, but not usably (kept for the TTL). */
+  degradedKind?: 'unavailable' | 'unusable_answer';
   /** True when the answer was reused from an earlier error with the same fingerprint. */
   cached: boolean;
   fingerprint: string | null;
@@ -108,7 +110,7 @@ export class Diagnoser {
     const generateAndShare = async () => {
       this.options.onCache?.('miss');
       const diagnosis = await this.generate(input, condensed);
-      if (shared && !diagnosis.degraded) await shared.put(key, diagnosis, this.options.cacheTtlMs);
+      if (shared && diagnosis.degradedKind !== 'unavailable') await shared.put(key, diagnosis, this.options.cacheTtlMs);
       return diagnosis;
     };
     if (!shared) return generateAndShare();
@@ -140,7 +142,8 @@ export class Diagnoser {
         this.options.onGeneration?.(llm.name, 'failed');
         this.options.log.warn({ provider: llm.name, err: errorMessage(err) }, 'LLM unavailable; deterministic diagnosis (degraded)');
         const result = await this.fallback.generate(request);
-        return { ...base, answer: result.answer, confidence: result.confidence, provider: this.fallback.name, degraded: true, degradedReason: errorMessage(err).slice(0, 300) };
+        const degradedKind = err instanceof TransientError ? 'unavailable' : 'unusable_answer';
+        return { ...base, answer: result.answer, confidence: result.confidence, provider: this.fallback.name, degraded: true, degradedReason: errorMessage(err).slice(0, 300), degradedKind };
       }
     }
     const result = await this.fallback.generate(request);
@@ -148,7 +151,8 @@ export class Diagnoser {
   }
 
   private remember(key: string, diagnosis: Diagnosis): void {
-    const ttl = diagnosis.degraded ? (this.options.degradedTtlMs ?? 30_000) : this.options.cacheTtlMs;
+    // An unreachable LLM is asked again soon; one that answered unusably would answer the same way.
+    const ttl = diagnosis.degradedKind === 'unavailable' ? (this.options.degradedTtlMs ?? 30_000) : this.options.cacheTtlMs;
     this.cache.delete(key);
     this.cache.set(key, { diagnosis, expiresAt: this.now() + ttl });
     // Oldest first out: Map keeps insertion order.

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HashingEmbedder } from '../../../../src/adapters/llm/hashing-embedder.js';
 import { MemoryVectorStore } from '../../../../src/adapters/vector/memory-vector-store.js';
 import { TransientError } from '../../../../src/core/errors.js';
+import { InvalidModelAnswerError } from '../../../../src/adapters/llm/openai-adapters.js';
 import { createLogger } from '../../../../src/core/logger.js';
 import type { GenerationRequest, Generator } from '../../../../src/ports/retrieval.js';
 import { condenseError } from '../../../../src/stages/diagnose/condense.js';
@@ -37,10 +38,12 @@ class CountingLlm implements Generator {
   readonly name = 'fake-llm';
   calls = 0;
   failing = false;
+  unusable = false;
   async generate(request: GenerationRequest) {
     this.calls++;
     await new Promise((r) => setTimeout(r, 5));
     if (this.failing) throw new TransientError('llm', 'connection refused');
+    if (this.unusable) throw new InvalidModelAnswerError('model answer is not JSON (finish_reason length)');
     return { answer: { root_cause: `llm: ${request.cases[0]?.case_id}`, detailed_analysis: '', suggested_fix: 'fix', priority: 'high' as const, related_docs: [] }, confidence: 0.9 };
   }
 }
@@ -130,5 +133,16 @@ describe('Diagnoser', () => {
     expect((await d.diagnose(input('fp-x'))).degraded).toBe(true);
     now += 1_001;
     expect((await d.diagnose(input('fp-x'))).provider).toBe('fake-llm');
+  });
+
+  it('an unusable answer degrades but is kept for the TTL: asking again would give the same', async () => {
+    const llm = new CountingLlm();
+    llm.unusable = true;
+    const d = await diagnoser(llm);
+    const first = await d.diagnose(input('fp-u'));
+    expect(first).toMatchObject({ degraded: true, degradedKind: 'unusable_answer', provider: 'deterministic' });
+    now += 1_001; // past the short degraded TTL
+    expect((await d.diagnose(input('fp-u'))).cached).toBe(true);
+    expect(llm.calls).toBe(1);
   });
 });
