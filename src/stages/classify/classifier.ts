@@ -1,6 +1,7 @@
 import { headline, parseExceptionChain, type ExceptionChain, type ExceptionNode } from './exception-chain.js';
 import { FRAME_RULES, RULES, type Rule } from './rules.js';
 import type { Label } from './taxonomy.js';
+import { LiteralIndex } from './literal-index.js';
 
 export interface Classification {
   error_type: Label;
@@ -22,6 +23,11 @@ export interface ClassifyInput {
 const ERROR_LEVELS = new Set(['ERROR', 'FATAL']);
 // Log4j/logback-style prefix: a level word near the start of the first line.
 const LEVEL_IN_PREFIX = /^[^\n]{0,80}?\b(ERROR|FATAL|WARN(?:ING)?|INFO|DEBUG|TRACE)\b/;
+
+/** The normalised level: given, or read from the text's log prefix; `''` when unknown. */
+function levelOf(input: ClassifyInput): string {
+  return (input.level ?? LEVEL_IN_PREFIX.exec(input.text)?.[1] ?? '').toUpperCase().replace('WARNING', 'WARN');
+}
 
 /** Pre-calibration confidences by where the deciding match sits. */
 export interface ConfidenceTable {
@@ -52,13 +58,14 @@ interface Candidate {
 
 /** Deepest cause first, then the wrappers above it, suppressed ones, and the log message. */
 function candidates(chain: ExceptionChain): Candidate[] {
-  const causal = chain.nodes.filter((n) => n.kind !== 'suppressed').reverse();
-  const suppressed = chain.nodes.filter((n) => n.kind === 'suppressed');
-  return [
-    ...causal.map((n, i) => ({ text: headline(n), place: i === 0 ? ('root' as const) : ('upper' as const), node: n })),
-    ...suppressed.map((n) => ({ text: headline(n), place: 'upper' as const, node: n })),
-    ...(chain.preamble ? [{ text: chain.preamble, place: 'message' as const }] : []),
-  ];
+  const list: Candidate[] = [];
+  for (let i = chain.nodes.length - 1; i >= 0; i--) {
+    const node = chain.nodes[i]!;
+    if (node.kind !== 'suppressed') list.push({ text: headline(node), place: list.length === 0 ? 'root' : 'upper', node });
+  }
+  for (const node of chain.nodes) if (node.kind === 'suppressed') list.push({ text: headline(node), place: 'upper', node });
+  if (chain.preamble) list.push({ text: chain.preamble, place: 'message' });
+  return list;
 }
 
 function firstMatch(list: Candidate[], rules: readonly Rule[]): { rule: Rule; candidate: Candidate } | undefined {
@@ -68,12 +75,34 @@ function firstMatch(list: Candidate[], rules: readonly Rule[]): { rule: Rule; ca
   return undefined;
 }
 
+/**
+ * `firstMatch` for the specific rules, trying on each candidate only the rules whose required
+ * literals it contains (most candidates contain none, and are skipped after one scan).
+ */
+function firstSpecificMatch(list: Candidate[]): { rule: Rule; candidate: Candidate } | undefined {
+  for (const candidate of list) {
+    if (SPECIFIC_LITERALS.scan(candidate.text, possible) === 0) continue;
+    for (let r = 0; r < SPECIFIC.length; r++) {
+      if (possible[r] && SPECIFIC[r]!.pattern.test(candidate.text)) return { rule: SPECIFIC[r]!, candidate };
+    }
+  }
+  return undefined;
+}
+
+/** The first line of a text, at most 500 chars: the `root_cause` field. */
+function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return (end < 0 ? text : text.slice(0, end)).slice(0, 500);
+}
+
 /** The first frames of each cause, deepest cause first, against the frame rules. */
 function firstFrameMatch(chain: ExceptionChain): { rule: Rule; node: ExceptionNode } | undefined {
-  const causal = chain.nodes.filter((n) => n.kind !== 'suppressed').reverse();
-  for (const node of causal) {
-    for (const frame of node.frames.slice(0, 8)) {
-      for (const rule of FRAME_RULES) if (rule.pattern.test(frame)) return { rule, node };
+  for (let i = chain.nodes.length - 1; i >= 0; i--) {
+    const node = chain.nodes[i]!;
+    if (node.kind === 'suppressed') continue;
+    const frames = Math.min(8, node.frames.length);
+    for (let f = 0; f < frames; f++) {
+      for (const rule of FRAME_RULES) if (rule.pattern.test(node.frames[f]!)) return { rule, node };
     }
   }
   return undefined;
@@ -81,9 +110,9 @@ function firstFrameMatch(chain: ExceptionChain): { rule: Rule; node: ExceptionNo
 
 const SPECIFIC = RULES.filter((r) => r.strength === 'specific');
 const GENERIC = RULES.filter((r) => r.strength === 'generic');
-// Most events match no rule: one case-insensitive pass over the union rules out all of them
-// (a superset test; the matching rule is then found in priority order with its own flags).
-const ANY_SPECIFIC = new RegExp(SPECIFIC.map((rule) => `(?:${rule.pattern.source})`).join('|'), 'im');
+const SPECIFIC_LITERALS = new LiteralIndex(SPECIFIC.map((rule) => rule.pattern));
+/** Scratch for `SPECIFIC_LITERALS.scan`: which specific rules the current candidate may match. */
+const possible = new Uint8Array(SPECIFIC.length);
 
 /**
  * Rule-based classification of one event: parse the exception chain, let the deepest specific
@@ -92,33 +121,32 @@ const ANY_SPECIFIC = new RegExp(SPECIFIC.map((rule) => `(?:${rule.pattern.source
  */
 export function classifyByRules(input: ClassifyInput, confidence: ConfidenceTable = DEFAULT_CONFIDENCE): Classification & { chain: ExceptionChain } {
   const chain = parseExceptionChain(input.text);
-  const level = (input.level ?? LEVEL_IN_PREFIX.exec(input.text)?.[1] ?? '').toUpperCase().replace('WARNING', 'WARN');
   const hasException = chain.nodes.length > 0;
   const list = candidates(chain);
 
   // Specific rules describe failures in Flink's own words; Flink logs some at INFO
   // (CheckpointCoordinator's "expired before completing", a YARN container kill), so any level.
-  const specific = list.some((c) => ANY_SPECIFIC.test(c.text)) ? firstMatch(list, SPECIFIC) : undefined;
+  const specific = firstSpecificMatch(list);
   if (specific) {
     const place = specific.candidate.place;
     return {
       error_type: specific.rule.type,
       subtype: specific.rule.subtype,
       confidence: place === 'root' ? confidence.specificRoot : place === 'upper' ? confidence.specificUpper : confidence.specificMessage,
-      root_cause: specific.candidate.text.split('\n')[0]!.slice(0, 500),
+      root_cause: firstLine(specific.candidate.text),
       decided_by: `rule:${specific.rule.id}`,
       chain,
     };
   }
   // Past this point only weaker evidence is left: it counts for real errors only.
-  if (!hasException && !ERROR_LEVELS.has(level)) return none(chain, confidence);
+  if (!hasException && !ERROR_LEVELS.has(levelOf(input))) return none(chain, confidence);
   const byFrames = firstFrameMatch(chain);
   if (byFrames) {
     return {
       error_type: byFrames.rule.type,
       subtype: byFrames.rule.subtype,
       confidence: confidence.frames,
-      root_cause: headline(byFrames.node).split('\n')[0]!.slice(0, 500),
+      root_cause: firstLine(headline(byFrames.node)),
       decided_by: `rule:${byFrames.rule.id}`,
       chain,
     };
@@ -129,7 +157,7 @@ export function classifyByRules(input: ClassifyInput, confidence: ConfidenceTabl
       error_type: generic.rule.type,
       subtype: generic.rule.subtype,
       confidence: confidence.generic,
-      root_cause: generic.candidate.text.split('\n')[0]!.slice(0, 500),
+      root_cause: firstLine(generic.candidate.text),
       decided_by: `rule:${generic.rule.id}`,
       chain,
     };
@@ -138,7 +166,7 @@ export function classifyByRules(input: ClassifyInput, confidence: ConfidenceTabl
     error_type: 'other',
     subtype: 'unknown',
     confidence: confidence.unknownError,
-    root_cause: (list[0]?.text ?? input.text).split('\n')[0]!.slice(0, 500),
+    root_cause: firstLine(list[0]?.text ?? input.text),
     decided_by: 'default',
     chain,
   };

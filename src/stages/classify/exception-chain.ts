@@ -34,48 +34,94 @@ const HEADER =
 const FRAME = /^\s*at\s+(\S.*)$/;
 const ELIDED = /^\s*\.\.\.\s+(\d+)\s+(?:more|common frames omitted)/;
 
+// A header line names a type with one of these words; checking for them first spares the
+// header regex on most lines (log messages, continuation lines of a message).
+const HEADER_WORD = /Exception|Error|Throwable|Failure|Fault|Exceeded|Timeout/;
+
+/** [A-Za-z0-9_$]: the characters of a Java identifier as HEADER reads them (`[\w$]`). */
+function isIdentifierChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
+}
+
+/**
+ * Can HEADER match `line`, whose first non-blank character is at `from`? Only when it opens with
+ * a marker (`Caused by`, `Suppressed`, `Exception in thread`) or with an identifier followed by a
+ * `.` (a package): log messages ("Completed checkpoint 12 …") fail on their first word.
+ */
+function mayBeHeader(line: string, from: number): boolean {
+  const c = line.charCodeAt(from);
+  if (!isIdentifierChar(c) || (c >= 48 && c <= 57)) return false;
+  if (line.startsWith('Caused by', from) || line.startsWith('Suppressed', from) || line.startsWith('Exception in thread', from)) return true;
+  let i = from + 1;
+  while (i < line.length && isIdentifierChar(line.charCodeAt(i))) i++;
+  return line.charCodeAt(i) === 46; // .
+}
+
+/**
+ * Where `line.trimStart()` would start: tabs and spaces are skipped here (no string is made),
+ * other whitespace (rare) is left to `trimStart`, which strips exactly what `\s*` matches.
+ */
+function firstNonBlank(line: string): number {
+  let i = 0;
+  while (i < line.length && (line.charCodeAt(i) === 9 || line.charCodeAt(i) === 32)) i++;
+  const c = line.charCodeAt(i);
+  return i === line.length || (c > 32 && c < 127) ? i : line.length - line.trimStart().length;
+}
+
 export function parseExceptionChain(text: string): ExceptionChain {
-  const lines = text.split(/\r?\n/);
   const nodes: ExceptionNode[] = [];
   const preamble: string[] = [];
   let current: ExceptionNode | undefined;
   let causeDepth = 0;
-  for (const line of lines) {
+  // The lines of `text.split(/\r?\n/)`, without building the array.
+  for (let start = 0; start <= text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    const line = text.slice(start, newline > start && text.charCodeAt(newline - 1) === 13 ? end - 1 : end);
+    start = end + 1;
+    const from = firstNonBlank(line);
     // Frames are most lines of a trace: recognise them before trying the costlier header regex.
-    const trimmed = line.trimStart();
-    if (current && trimmed.startsWith('at ')) {
-      current.frames.push(trimmed.slice(3).trim());
+    // FRAME and ELIDED start with `\s*` then `at` or `...`: a line without those after its
+    // blanks is not run through them.
+    if (current && line.startsWith('at ', from)) {
+      current.frames.push(line.slice(from + 3).trim());
       continue;
     }
-    const header = trimmed.length > 0 && (trimmed.includes('Exception') || trimmed.includes('Error') || trimmed.includes('Throwable') || trimmed.includes('Failure') || trimmed.includes('Fault') || trimmed.includes('Exceeded') || trimmed.includes('Timeout')) ? HEADER.exec(line) : null;
+    const header = mayBeHeader(line, from) && HEADER_WORD.test(line) ? HEADER.exec(line) : null;
     if (header) {
       const marker = header[1];
       const kind = marker === 'Caused by' ? 'cause' : marker === 'Suppressed' ? 'suppressed' : current ? 'cause' : 'top';
       // A bare header after frames without "Caused by:" happens in wrapped logs: treat as a cause.
       if (kind === 'cause') causeDepth++;
-      current = { className: header[2]!, message: (header[3] ?? '').trim(), frames: [], elided: 0, kind, depth: kind === 'top' ? 0 : kind === 'cause' ? causeDepth : causeDepth };
+      current = { className: header[2]!, message: (header[3] ?? '').trim(), frames: [], elided: 0, kind, depth: kind === 'top' ? 0 : causeDepth };
       nodes.push(current);
       continue;
     }
-    const frame = FRAME.exec(line);
-    if (frame && current) {
-      current.frames.push(frame[1]!.trim());
-      continue;
-    }
-    const elided = ELIDED.exec(line);
-    if (elided && current) {
-      current.elided += Number(elided[1]);
-      continue;
-    }
-    if (!current) {
-      if (line.trim()) preamble.push(line.trim());
-    } else if (current.frames.length === 0 && line.trim()) {
+    if (current) {
+      // `at` followed by a tab or several spaces (the common `at ` was handled above).
+      const frame = line.startsWith('at', from) ? FRAME.exec(line) : null;
+      if (frame) {
+        current.frames.push(frame[1]!.trim());
+        continue;
+      }
+      const elided = line.startsWith('...', from) ? ELIDED.exec(line) : null;
+      if (elided) {
+        current.elided += Number(elided[1]);
+        continue;
+      }
       // Multi-line exception messages continue until the first frame.
-      current.message = current.message ? `${current.message}\n${line.trim()}` : line.trim();
+      if (current.frames.length === 0) {
+        const rest = line.trim();
+        if (rest) current.message = current.message ? `${current.message}\n${rest}` : rest;
+      }
+    } else {
+      const rest = line.trim();
+      if (rest) preamble.push(rest);
     }
   }
-  const causes = nodes.filter((n) => n.kind !== 'suppressed');
-  return { preamble: preamble.join('\n'), nodes, root: causes[causes.length - 1] };
+  let root: ExceptionNode | undefined;
+  for (let i = nodes.length - 1; i >= 0 && !root; i--) if (nodes[i]!.kind !== 'suppressed') root = nodes[i];
+  return { preamble: preamble.join('\n'), nodes, root };
 }
 
 /** `Class: message` of a node, as classifier rules see it. */
