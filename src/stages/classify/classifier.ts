@@ -2,6 +2,7 @@ import { headline, parseExceptionChain, type ExceptionChain, type ExceptionNode 
 import { FRAME_RULES, RULES, type Rule } from './rules.js';
 import type { Label } from './taxonomy.js';
 import { LiteralIndex } from './literal-index.js';
+import { mentionsFailure } from './log-lines.js';
 
 export interface Classification {
   error_type: Label;
@@ -21,6 +22,7 @@ export interface ClassifyInput {
 }
 
 const ERROR_LEVELS = new Set(['ERROR', 'FATAL']);
+const LOW_LEVELS = new Set(['INFO', 'DEBUG', 'TRACE']);
 // Log4j/logback-style prefix: a level word near the start of the first line.
 const LEVEL_IN_PREFIX = /^[^\n]{0,80}?\b(ERROR|FATAL|WARN(?:ING)?|INFO|DEBUG|TRACE)\b/;
 
@@ -125,7 +127,10 @@ export function classifyByRules(input: ClassifyInput, confidence: ConfidenceTabl
   const list = candidates(chain);
 
   // Specific rules describe failures in Flink's own words; Flink logs some at INFO
-  // (CheckpointCoordinator's "expired before completing", a YARN container kill), so any level.
+  // (CheckpointCoordinator's "expired before completing", a YARN container kill), so any level —
+  // but a low-level line with no exception must also speak of a failure ("Remoting started;
+  // listening on akka.tcp://…" names Akka, and is no RPC timeout).
+  if (!hasException && LOW_LEVELS.has(levelOf(input)) && !mentionsFailure(input.text)) return none(chain, confidence);
   const specific = firstSpecificMatch(list);
   if (specific) {
     const place = specific.candidate.place;

@@ -35,3 +35,12 @@ export function splitLogText(text: string): string[] {
 export function isExceptionHeader(line: string): boolean {
   return EXCEPTION_HEADER.test(line);
 }
+
+// Words of failure that Flink also logs below WARN (e.g. "Checkpoint 17 of job … expired before
+// completing" and "… switched from RUNNING to FAILED" are INFO lines).
+const FAILURE_WORDS = /exception|error|fail|expired|declined|abort|timeout|timed out|refused|killed|lost|unreachable|backpressure|out of memory/i;
+
+/** Whether a line speaks of a failure in words, whatever its level. */
+export function mentionsFailure(text: string): boolean {
+  return FAILURE_WORDS.test(text);
+}

@@ -1,8 +1,5 @@
+import { mentionsFailure } from '../classify/log-lines.js';
 import type { JobEvent } from './normalise.js';
-
-// Words of failure that Flink also logs below WARN (e.g. "Checkpoint 17 of job … expired before
-// completing" and "… switched from RUNNING to FAILED" are INFO lines).
-const FAILURE_WORDS = /exception|error|fail|expired|declined|abort|timeout|timed out|refused|killed|lost|unreachable|backpressure|out of memory/i;
 
 /**
  * Whether an event may carry an error and so goes on to classification: anything with a stack
@@ -13,5 +10,5 @@ const FAILURE_WORDS = /exception|error|fail|expired|declined|abort|timeout|timed
 export function isErrorBearing(event: Pick<JobEvent, 'level' | 'message' | 'stack_trace'>): boolean {
   if (event.stack_trace !== null) return true;
   if (event.level === 'WARN' || event.level === 'ERROR' || event.level === 'FATAL') return true;
-  return FAILURE_WORDS.test(event.message);
+  return mentionsFailure(event.message);
 }
