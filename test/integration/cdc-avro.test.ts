@@ -17,7 +17,7 @@ import { readTopic } from '../../src/sample/topic-reader.js';
 import { type ServiceStatus, stackStatus } from '../../src/stack/index.js';
 import { APICURIO_REGISTRY_V2_URL } from '../../src/stack/services/connect.js';
 import { createCatalogStage } from '../../src/stages/catalog/catalog-stage.js';
-import { quietLogger, testConfig } from '../support/integration.js';
+import { quietLogger, testConfig, waitFor } from '../support/integration.js';
 
 const config = testConfig();
 const jobId = `itavro-${randomBytes(6).toString('hex')}`;
@@ -50,6 +50,16 @@ function requireReady(...names: string[]): void {
 /** This job's records on a topic (key bytes hold the job id in JSON and in Avro), in order. */
 async function recordsOf(topic: string, count: number): Promise<ConsumedRecord[]> {
   const broker = await createBroker(config.kafka, quietLogger);
+  // Connect creates a CDC topic with its first record: on a fresh stack it may not exist yet.
+  await waitFor(`topic ${topic}`, async () => {
+    const admin = broker.admin();
+    await admin.connect();
+    try {
+      return (await admin.listTopics()).includes(topic);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 90_000, 500);
   const needle = Buffer.from(jobId);
   const records = await readTopic(broker, topic, {
     timeoutMs: 90_000,
