@@ -34,6 +34,13 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+const spawned = new Set<ChildProcess>();
+// A test that fails half-way must not leave pipeline processes running (they would keep
+// competing for the CPU and the shared services in the tests after it).
+process.on('exit', () => {
+  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 /** Starts `pipeline-doctor run` as a child process, as production would run it. */
 export function spawnPipeline(env: Record<string, string>, args: string[] = []): ChildProcess & { output: string[] } {
   const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'pipeline-doctor.js'), 'run', ...args], {
@@ -41,6 +48,8 @@ export function spawnPipeline(env: Record<string, string>, args: string[] = []):
     stdio: ['ignore', 'pipe', 'pipe'],
   }) as ChildProcess & { output: string[] };
   child.output = [];
+  spawned.add(child);
+  child.once('exit', () => spawned.delete(child));
   child.stdout!.on('data', (d: Buffer) => child.output.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => child.output.push(d.toString()));
   return child;
