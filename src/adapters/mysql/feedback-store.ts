@@ -1,6 +1,6 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { ExceptionFinder, FeedbackRow, FeedbackStorePort, FeedbackTransaction, JudgedException, StoredCase, VerifiedCase } from '../../stages/feedback/feedback-stage.js';
-import { withMysqlRetryClass } from './mysql.js';
+import { inTransaction, withMysqlRetryClass } from './mysql.js';
 
 /** A corrected label with the text it labels, for training. */
 export interface Correction {
@@ -100,20 +100,7 @@ export class FeedbackStore implements ExceptionFinder, FeedbackStorePort {
   }
 
   transaction<T>(fn: (tx: FeedbackTransaction) => Promise<T>): Promise<T> {
-    return withMysqlRetryClass('apply feedback', async () => {
-      const conn = await this.pool.getConnection();
-      try {
-        await conn.beginTransaction();
-        const result = await fn(new MysqlFeedbackTransaction(conn));
-        await conn.commit();
-        return result;
-      } catch (err) {
-        await conn.rollback().catch(() => undefined);
-        throw err;
-      } finally {
-        conn.release();
-      }
-    });
+    return withMysqlRetryClass('apply feedback', () => inTransaction(this.pool, (conn) => fn(new MysqlFeedbackTransaction(conn))));
   }
 
   async readCase(caseId: string): Promise<StoredCase | null> {

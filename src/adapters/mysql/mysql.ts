@@ -48,6 +48,22 @@ export function statementGroups<T>(rows: T[], approxBytes: (row: T) => number, m
   return groups;
 }
 
+/** Runs `fn` on one connection inside a transaction: committed when it resolves, rolled back when it throws. */
+export async function inTransaction<T>(pool: Pool, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const result = await fn(conn);
+    await conn.commit();
+    return result;
+  } catch (err) {
+    await conn.rollback().catch(() => undefined);
+    throw err;
+  } finally {
+    conn.release();
+  }
+}
+
 export function createMysqlPool(url: string, poolSize: number): Pool {
   return mysql.createPool({
     uri: url,

@@ -15,13 +15,15 @@ import {
   mariaDbAvroConnectorConfig,
   mariaDbConnectorConfig,
 } from '../../cdc/debezium-connector.js';
-import { KAFKA_BROKERS, SCHEMA_REGISTRY_URL } from '../config.js';
+import { KAFKA_BROKERS, MYSQL_URL, SCHEMA_REGISTRY_URL } from '../config.js';
 import { findJava } from '../java.js';
 import { run, startProcess, stopRecordedProcess, which } from '../process.js';
 import type { StackContext, StackService } from '../service.js';
 import { apicurio } from './apicurio.js';
 import { kafka } from './kafka.js';
 import { mariadb } from './mariadb.js';
+import { migrateMysql } from '../../adapters/mysql/mysql.js';
+import { createLogger } from '../../core/logger.js';
 
 const VERSION = '3.9.1';
 // The only 3.2.x MariaDB connector on Maven Central (3.2.1+ were never published for it);
@@ -166,6 +168,10 @@ export const connect: StackService = {
         throw new Error(`needs ${dep.name}, which is not ready (${e.message}); run \`stack up ${dep.name}\` first`);
       });
     }
+    // The job registry table must exist before the connectors snapshot: the Avro connector
+    // captures only pipeline_doctor.flink_jobs, and a fresh MariaDB has no tables yet (our own
+    // migrations, idempotent, create it).
+    await migrateMysql(MYSQL_URL, createLogger('warn'));
     const offsets = join(ctx.dir, 'offsets.dat');
     const list = workerConnectors(ctx);
     // A connector's offsets and schema history only make sense together. If its history is

@@ -2,6 +2,7 @@ import { PermanentError } from '../../core/errors.js';
 import type { Sink, Stage, StageOutput } from '../../core/stage.js';
 import type { ConsumedRecord } from '../../ports/broker.js';
 import { FEEDBACK_MAX_BYTES, validateFeedback, type FeedbackMessage } from './feedback-message.js';
+import type { KnowledgeCaseRow } from '../../adapters/mysql/knowledge-case-store.js';
 
 export const FEEDBACK_SINK = 'mysql.diagnosis_feedback';
 
@@ -31,27 +32,10 @@ export interface JudgedException {
 }
 
 /** A knowledge case someone vouched for: MySQL holds it, the vector store mirrors it. */
-export interface VerifiedCase {
-  case_id: string;
-  error_type: string;
-  error_subtype: string | null;
-  error_pattern: string;
-  root_cause: string;
-  solution: string;
-  fingerprint: string | null;
-  source_exception_id: string;
-}
+export type VerifiedCase = Omit<KnowledgeCaseRow, 'source_exception_id' | 'source_type' | 'verified'> & { source_exception_id: string };
 
 /** A case as stored, to index. */
-export interface StoredCase {
-  case_id: string;
-  error_type: string;
-  error_subtype: string | null;
-  error_pattern: string;
-  root_cause: string;
-  solution: string;
-  verified: boolean;
-}
+export type StoredCase = Omit<KnowledgeCaseRow, 'fingerprint' | 'source_exception_id' | 'source_type'>;
 
 export interface ExceptionFinder {
   /** The id of the flink_job_exceptions row with this id or event_id, or null. */
