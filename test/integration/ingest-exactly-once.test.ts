@@ -10,7 +10,7 @@ import { TopicCatalog } from '../../src/core/topic-catalog.js';
 import type { Broker } from '../../src/ports/broker.js';
 import { readTopic } from '../../src/sample/topic-reader.js';
 import { produceWorkload, type WorkloadResult } from '../../src/sample/workload.js';
-import { exitOf, quietLogger, spawnPipeline, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
+import { committedRecords, exitOf, quietLogger, spawnPipeline, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
 
 /**
  * The foundation's acceptance test: 20,000 job-log events (plain JSON and registry-framed Avro,
@@ -41,17 +41,8 @@ describe('ingest: exactly-once effects across SIGKILL restarts', () => {
     return Number((rows as { n: string }[])[0]!.n);
   };
 
-  /** Progress as the group's committed offsets: cheap, exact, and what a restart resumes from. */
-  const committedInput = async () => {
-    const admin = broker.admin();
-    await admin.connect();
-    try {
-      const offsets = await admin.groupOffsets(`${config.topicPrefix}ingest`, catalog.get('job-logs').topic);
-      return offsets.reduce((sum, o) => sum + Math.max(0, Number(o.offset)), 0);
-    } finally {
-      await admin.disconnect();
-    }
-  };
+  /** Progress as the ingest group's committed offsets: cheap, exact, and what a restart resumes from. */
+  const committedInput = () => committedRecords(broker, `${config.topicPrefix}ingest`, catalog.get('job-logs').topic);
 
   beforeAll(async () => {
     broker = await createBroker(config.kafka, quietLogger);

@@ -8,7 +8,7 @@ import { TopicCatalog } from '../../src/core/topic-catalog.js';
 import type { Broker } from '../../src/ports/broker.js';
 import { readTopic } from '../../src/sample/topic-reader.js';
 import type { ClassifiedError } from '../../src/stages/classify/classify-stage.js';
-import { exitOf, quietLogger, spawnPipeline, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
+import { committedRecords, exitOf, quietLogger, spawnPipeline, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
 
 /**
  * A producer that sends one log line per message (as Flink's Kafka log appender does): a
@@ -74,16 +74,8 @@ describe('ingest: one-line-per-message traces are joined', () => {
 
   afterAll(() => rmSync(chdbPath, { recursive: true, force: true }));
 
-  const committedInput = async () => {
-    const admin = broker.admin();
-    await admin.connect();
-    try {
-      const offsets = await admin.groupOffsets(`${config.topicPrefix}ingest`, catalog.get('job-logs').topic);
-      return offsets.reduce((sum, o) => sum + Math.max(0, Number(o.offset)), 0);
-    } finally {
-      await admin.disconnect();
-    }
-  };
+  /** Progress as the ingest group's committed offsets: cheap, exact, and what a restart resumes from. */
+  const committedInput = () => committedRecords(broker, `${config.topicPrefix}ingest`, catalog.get('job-logs').topic);
 
   it('assembles a 40-line trace split over messages, across a SIGKILL, and classifies it by its root cause', async () => {
     const lines = interleavedLines();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import type { Broker } from '../../src/ports/broker.js';
 
 /**
  * Shared set-up for integration tests: they run against the real local stack that the test
@@ -58,4 +59,16 @@ export function spawnPipeline(env: Record<string, string>, args: string[] = []):
 export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** Records a consumer group has committed on a topic, summed over partitions: progress that a restart resumes from. */
+export async function committedRecords(broker: Broker, group: string, topic: string): Promise<number> {
+  const admin = broker.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.groupOffsets(group, topic);
+    return offsets.reduce((sum, o) => sum + Math.max(0, Number(o.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
