@@ -11,9 +11,7 @@ import { KnowledgeCaseStore } from '../../src/adapters/mysql/knowledge-case-stor
 import { createMysqlPool, migrateMysql } from '../../src/adapters/mysql/mysql.js';
 import { MilvusVectorStore } from '../../src/adapters/vector/milvus-vector-store.js';
 import { PipelineMetrics } from '../../src/core/metrics.js';
-import { PACKAGE_ROOT, TOPICS_DIR } from '../../src/core/paths.js';
-import { provisionTopics } from '../../src/core/provision.js';
-import { TopicCatalog } from '../../src/core/topic-catalog.js';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import type { BrokerProducer } from '../../src/ports/broker.js';
 import { MILVUS_ADDRESS } from '../../src/stack/index.js';
 import { DiagnoseWorker } from '../../src/stages/diagnose/diagnose-worker.js';
@@ -21,7 +19,7 @@ import { Diagnoser } from '../../src/stages/diagnose/diagnoser.js';
 import { indexKnowledgeBase } from '../../src/stages/diagnose/diagnosis-services.js';
 import { readKnowledgeBase } from '../../src/stages/diagnose/knowledge-base.js';
 import { Retriever } from '../../src/stages/diagnose/retriever.js';
-import { quietLogger, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
+import { provisionTestTopics, quietLogger, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
 
 /**
  * The LLM server goes away and comes back, as seen by the real openai client: a TCP proxy in
@@ -93,12 +91,8 @@ describe('diagnosis while the LLM server is away', () => {
     const llm = new OpenAiGenerator({ baseURL: `http://127.0.0.1:${proxy.port}/v1`, apiKey: 'not-needed', model: 'smollm2-135m', timeoutMs: 60_000, maxRetries: 1, maxOutputTokens: 400, maxPromptChars: 2000 });
     const diagnoser = new Diagnoser({ retriever, llm, log: quietLogger, cacheTtlMs: 3_600_000, degradedTtlMs: 1_000, shared: new MysqlDiagnosisCache(pool) });
 
-    const catalog = TopicCatalog.load(TOPICS_DIR, `it-outage-${suffix}.`);
     const broker = await createBroker(base.kafka, quietLogger);
-    const kafkaAdmin = broker.admin();
-    await kafkaAdmin.connect();
-    await provisionTopics(kafkaAdmin, catalog);
-    await kafkaAdmin.disconnect();
+    const catalog = await provisionTestTopics(broker, `it-outage-${suffix}.`);
     producer = broker.producer();
     await producer.connect();
     worker = new DiagnoseWorker({

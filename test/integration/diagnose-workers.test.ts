@@ -8,7 +8,6 @@ import { createBroker } from '../../src/adapters/kafka/create-broker.js';
 import { ExceptionStore, type NewException } from '../../src/adapters/mysql/exception-store.js';
 import { createMysqlPool, migrateMysql } from '../../src/adapters/mysql/mysql.js';
 import { PACKAGE_ROOT, TOPICS_DIR } from '../../src/core/paths.js';
-import { provisionTopics } from '../../src/core/provision.js';
 import { TopicCatalog } from '../../src/core/topic-catalog.js';
 import { readTopic } from '../../src/sample/topic-reader.js';
 import { LLM_CHAT_URL, LLM_EMBEDDINGS_URL, MILVUS_ADDRESS } from '../../src/stack/index.js';
@@ -16,7 +15,7 @@ import { classifyEvent } from '../../src/stages/classify/classify-event.js';
 import { createDiagnosisServices } from '../../src/stages/diagnose/diagnosis-services.js';
 import { readKnowledgeBase } from '../../src/stages/diagnose/knowledge-base.js';
 import type { DiagnosisRecord } from '../../src/stages/diagnose/diagnose-worker.js';
-import { exitOf, quietLogger, spawnPipeline, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
+import { exitOf, provisionTestTopics, quietLogger, spawnPipeline, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
 
 /**
  * The diagnosis queue end to end on the real services: two `run` processes (PD_STAGES=diagnose)
@@ -105,11 +104,7 @@ describe('diagnose workers on the real stack', () => {
     writeFileSync(join(kbDir, 'docs.jsonl'), kb.docs.filter((d) => docIds.has(d.doc_id)).map((d) => JSON.stringify(d)).join('\n'));
     const services = await createDiagnosisServices(testConfig(env('setup')), quietLogger);
     await services.close();
-    const broker = await createBroker(base.kafka, quietLogger);
-    const kafkaAdmin = broker.admin();
-    await kafkaAdmin.connect();
-    await provisionTopics(kafkaAdmin, catalog);
-    await kafkaAdmin.disconnect();
+    await provisionTestTopics(await createBroker(base.kafka, quietLogger), catalog.prefix);
   }, 300_000);
 
   afterAll(async () => {

@@ -4,13 +4,12 @@ import { createClickHouse } from '../../src/adapters/clickhouse/clickhouse.js';
 import { createBroker } from '../../src/adapters/kafka/create-broker.js';
 import { createMysqlPool } from '../../src/adapters/mysql/mysql.js';
 import { ConfluentSchemaRegistry } from '../../src/adapters/schema-registry/confluent-registry.js';
-import { PACKAGE_ROOT, TOPICS_DIR } from '../../src/core/paths.js';
-import { provisionTopics } from '../../src/core/provision.js';
-import { TopicCatalog } from '../../src/core/topic-catalog.js';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import type { TopicCatalog } from '../../src/core/topic-catalog.js';
 import type { Broker } from '../../src/ports/broker.js';
 import { readTopic } from '../../src/sample/topic-reader.js';
 import { produceWorkload, type WorkloadResult } from '../../src/sample/workload.js';
-import { committedRecords, exitOf, quietLogger, spawnPipeline, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
+import { committedRecords, exitOf, provisionTestTopics, quietLogger, spawnPipeline, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
 
 /**
  * The foundation's acceptance test: 20,000 job-log events (plain JSON and registry-framed Avro,
@@ -46,11 +45,7 @@ describe('ingest: exactly-once effects across SIGKILL restarts', () => {
 
   beforeAll(async () => {
     broker = await createBroker(config.kafka, quietLogger);
-    catalog = TopicCatalog.load(TOPICS_DIR, config.topicPrefix);
-    const admin = broker.admin();
-    await admin.connect();
-    await provisionTopics(admin, catalog);
-    await admin.disconnect();
+    catalog = await provisionTestTopics(broker, config.topicPrefix);
   });
 
   afterAll(async () => {

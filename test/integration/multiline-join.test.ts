@@ -2,13 +2,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker } from '../../src/adapters/kafka/create-broker.js';
-import { PACKAGE_ROOT, TOPICS_DIR } from '../../src/core/paths.js';
-import { provisionTopics } from '../../src/core/provision.js';
-import { TopicCatalog } from '../../src/core/topic-catalog.js';
+import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import type { TopicCatalog } from '../../src/core/topic-catalog.js';
 import type { Broker } from '../../src/ports/broker.js';
 import { readTopic } from '../../src/sample/topic-reader.js';
 import type { ClassifiedError } from '../../src/stages/classify/classify-stage.js';
-import { committedRecords, exitOf, quietLogger, spawnPipeline, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
+import { committedRecords, exitOf, provisionTestTopics, quietLogger, spawnPipeline, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
 
 /**
  * A producer that sends one log line per message (as Flink's Kafka log appender does): a
@@ -65,11 +64,7 @@ describe('ingest: one-line-per-message traces are joined', () => {
 
   beforeAll(async () => {
     broker = await createBroker(config.kafka, quietLogger);
-    catalog = TopicCatalog.load(TOPICS_DIR, config.topicPrefix);
-    const admin = broker.admin();
-    await admin.connect();
-    await provisionTopics(admin, catalog);
-    await admin.disconnect();
+    catalog = await provisionTestTopics(broker, config.topicPrefix);
   });
 
   afterAll(() => rmSync(chdbPath, { recursive: true, force: true }));

@@ -45,6 +45,13 @@ describe('schema registry adapter against the local Apicurio (Confluent API)', (
     expect((error as PermanentError).reason).toBe('undecodable_registry_payload');
   });
 
+  it('registers a new subject from several processes at once: one id, no error', async () => {
+    // Ten clients, as ten pipeline instances starting together on a fresh topic prefix.
+    const clients = Array.from({ length: 10 }, () => new ConfluentSchemaRegistry(config.schemaRegistry));
+    const ids = await Promise.all(clients.map((c) => c.register(`${subject}-concurrent`, 'AVRO', avro)));
+    expect(new Set(ids).size).toBe(1);
+  });
+
   it('registers the JSON Schema of the result topic', async () => {
     const id = await registry.register(`${subject}-json`, 'JSON', readFileSync(join(SCHEMAS_DIR, 'job-event.schema.json'), 'utf8'));
     expect(id).toBeGreaterThan(0);

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logger.js';
-import { PACKAGE_ROOT } from '../../src/core/paths.js';
+import { PACKAGE_ROOT, TOPICS_DIR } from '../../src/core/paths.js';
+import { provisionTopics } from '../../src/core/provision.js';
+import { TopicCatalog } from '../../src/core/topic-catalog.js';
 import type { Broker } from '../../src/ports/broker.js';
 
 /**
@@ -71,4 +73,17 @@ export async function committedRecords(broker: Broker, group: string, topic: str
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Creates every declared topic under `prefix` on the test broker; returns the catalog of their names. */
+export async function provisionTestTopics(broker: Broker, prefix: string): Promise<TopicCatalog> {
+  const catalog = TopicCatalog.load(TOPICS_DIR, prefix);
+  const admin = broker.admin();
+  await admin.connect();
+  try {
+    await provisionTopics(admin, catalog);
+  } finally {
+    await admin.disconnect();
+  }
+  return catalog;
 }

@@ -2,6 +2,10 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { PermanentError, TransientError, errorMessage } from '../../core/errors.js';
 import type { SchemaRegistryPort } from '../../ports/schema-registry.js';
+import pRetry from 'p-retry';
+
+/** Apicurio's answer to the loser of two concurrent first registrations of a subject. */
+const CONCURRENT_REGISTRATION = /rule named '\w+' already exists/i;
 
 /** Where the registry said "no such schema": the input is wrong, retrying cannot help. */
 function isNotFound(err: unknown): boolean {
@@ -58,12 +62,15 @@ export class ConfluentSchemaRegistry implements SchemaRegistryPort {
     );
   }
 
+  /**
+   * Idempotent: the same schema under the same subject gets the same id. Two processes
+   * registering a new subject at once race inside Apicurio (it creates the subject's
+   * compatibility rule with the first version; the loser hears "rule … already exists"); the
+   * subject exists by then, so registering again succeeds.
+   */
   async register(subject: string, type: 'AVRO' | 'JSON', schema: string): Promise<number> {
-    const { id } = await this.registry.register(
-      { type: type === 'AVRO' ? SchemaType.AVRO : SchemaType.JSON, schema },
-      { subject },
-    );
-    return id;
+    const once = async () => (await this.registry.register({ type: type === 'AVRO' ? SchemaType.AVRO : SchemaType.JSON, schema }, { subject })).id;
+    return pRetry(once, { retries: 3, minTimeout: 100, shouldRetry: ({ error }) => CONCURRENT_REGISTRATION.test(errorMessage(error)) });
   }
 
   encode(schemaId: number, value: unknown): Promise<Buffer> {
