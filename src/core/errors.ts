@@ -18,7 +18,9 @@ export type PermanentReason =
   | 'empty_value'
   | 'unsupported_format'
   /** Feedback about an exception that flink_job_exceptions does not hold (replayable once it does). */
-  | 'unknown_exception';
+  | 'unknown_exception'
+  /** A change the sync executor cannot apply row by row (e.g. a truncate). */
+  | 'unsupported_change';
 
 export class PermanentError extends Error {
   override readonly name = 'PermanentError';
