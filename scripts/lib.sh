@@ -40,3 +40,16 @@ stack_up_for_this_run() {
   fi
   $cli stack up "$@"
 }
+
+# Headless Chromium for the web page test: Debian's chromium package (apt; root on CI and dev
+# machines, as for MariaDB). CHROMIUM_PATH points the test at another binary instead.
+ensure_chromium() {
+  if [ -n "${CHROMIUM_PATH:-}" ] || command -v chromium >/dev/null 2>&1; then return; fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "chromium not found; install it: sudo apt-get install -y chromium (or set CHROMIUM_PATH)" >&2
+    return 1
+  fi
+  step "installing chromium with apt-get (once)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+    || { DEBIAN_FRONTEND=noninteractive apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+}

@@ -16,6 +16,10 @@ step "optional Kafka client for its adapter tests (@confluentinc/kafka-javascrip
 bash scripts/install-confluent-kafka.sh
 step "docker compose, for validating docker-compose.yml (built once from the Go module proxy, cached)"
 bash scripts/compose-check.sh --ensure
+step "Flink SQL checker: Flink 1.20 planner and connector jars from Maven Central, compiled once (cached)"
+npx tsx src/adapters/flink/flink-sql-check-cli.ts --install
+step "headless Chromium for the web page test (Debian package, once)"
+ensure_chromium
 stack_up_for_this_run
 step "integration tests (real Kafka, Apicurio, MariaDB, Connect, Milvus, LLM, embedded ClickHouse, docker compose config)"
 npx vitest run test/integration

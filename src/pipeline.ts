@@ -8,6 +8,7 @@ import { MysqlJobLogEventsSink } from './adapters/mysql/job-log-events-sink.js';
 import { ExceptionStore } from './adapters/mysql/exception-store.js';
 import { createClickHouse, migrateClickHouse } from './adapters/clickhouse/clickhouse.js';
 import { ClickHouseJobLogEventsSink } from './adapters/clickhouse/job-log-events-sink.js';
+import { ClickHouseDiagnosisFactsSink } from './adapters/clickhouse/diagnosis-facts-sink.js';
 import type { Config } from './core/config.js';
 import { redactUrl, type Logger } from './core/logger.js';
 import { PipelineMetrics } from './core/metrics.js';
@@ -17,6 +18,7 @@ import { StageRunner } from './core/runner.js';
 import type { Sink } from './core/stage.js';
 import { TopicCatalog } from './core/topic-catalog.js';
 import { startHttpServer } from './http/server.js';
+import { createDashboardSource } from './http/dashboard-data.js';
 import { JobCatalog } from './stages/catalog/job-catalog.js';
 import { ExceptionsSink } from './stages/diagnose/exceptions-stage.js';
 import { DiagnoseWorker } from './stages/diagnose/diagnose-worker.js';
@@ -29,6 +31,7 @@ import { KnowledgeCaseStore } from './adapters/mysql/knowledge-case-store.js';
 import { MysqlDiagnosisCache } from './adapters/mysql/diagnosis-cache-store.js';
 import type { Broker, BrokerProducer } from './ports/broker.js';
 import { STAGES, selectStages } from './stages/index.js';
+import { startSchedulerWorker } from './scheduler/index.js';
 
 export interface RunningPipeline {
   httpPort: number;
@@ -78,6 +81,7 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
     [
       new MysqlJobLogEventsSink(pool),
       new ClickHouseJobLogEventsSink(clickhouse, config.clickhouse.database),
+      new ClickHouseDiagnosisFactsSink(clickhouse, config.clickhouse.database),
       new ExceptionsSink(new ExceptionStore(pool)),
       new FeedbackSink(feedbackStore, vectorCaseIndexer(diagnosis.get)),
     ].map((s) => [s.name, s]),
@@ -99,12 +103,21 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
 
   let failed = false;
   void fatal.then(() => (failed = true));
+  const dashboard = await createDashboardSource({
+    clickhouse,
+    database: config.clickhouse.database,
+    broker,
+    catalog,
+    stages: runners.map((r) => ({ stage: r.stage.name, input: r.stage.input })),
+    log: logger.child({ component: 'dashboard' }),
+  });
   const http = await startHttpServer(config.http.host, config.http.port, metrics, {
     healthy: () => !failed,
     ready: () => stageNames.length > 0 && runners.every((r) => r.isReady),
-  }, feedbackProducer && createFeedbackIntake(sendTo(feedbackProducer, catalog.get('feedback').topic)));
+  }, feedbackProducer && createFeedbackIntake(sendTo(feedbackProducer, catalog.get('feedback').topic)), dashboard);
   for (const runner of runners) await runner.start();
   const diagnose = stageNames.includes('diagnose') ? await startDiagnoseWorker(config, logger, metrics, broker, catalog, pool, await diagnosis.get()) : undefined;
+  const scheduler = stageNames.includes('scheduler') ? await startSchedulerWorker({ config, pool, vectors: diagnosis.get, log: logger.child({ stage: 'scheduler' }), metrics }) : undefined;
   logger.info({ stages: runners.map((r) => r.stage.name), http: `${config.http.host}:${http.port}` }, 'pipeline running');
 
   return {
@@ -114,8 +127,10 @@ export async function startPipeline(config: Config, logger: Logger): Promise<Run
     fatal,
     async stop() {
       await diagnose?.stop();
+      await scheduler?.stop();
       await Promise.all(runners.map((r) => r.stop()));
       await jobs.stop();
+      await dashboard.close();
       for (const sink of sinks.values()) await sink.close();
       await diagnosis.close();
       await pool.end();

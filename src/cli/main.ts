@@ -6,7 +6,9 @@ import { registerKbCommand } from './kb-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDlqCommand } from './dlq-command.js';
 import { registerFeedbackCommand } from './feedback-command.js';
+import { registerQueryCommand } from './query-command.js';
 import { registerRunCommand } from './run-command.js';
+import { registerScheduleCommand } from './schedule-command.js';
 import { registerTopicsCommand } from './topics-command.js';
 import { registerTrainCommand } from './train-command.js';
 import { registerStackCommand } from '../stack/stack-command.js';
@@ -25,6 +27,8 @@ registerKbCommand(program);
 registerFeedbackCommand(program);
 registerDemoCommand(program);
 registerDlqCommand(program);
+registerScheduleCommand(program);
+registerQueryCommand(program);
 registerConfigCommand(program);
 registerStackCommand(program);
 

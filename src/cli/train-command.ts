@@ -28,7 +28,7 @@ interface Tally {
  * number and counted; held-out entries (by the split next to a corpus), `--exclude-ids` entries
  * and `none` entries (the rules decide what is an error) are counted and left out.
  */
-function readLabelled(path: string, options: { split: boolean; exclude: Set<string> }): { examples: TrainingExample[]; tally: Tally } {
+export function readLabelled(path: string, options: { split: boolean; exclude: Set<string> }): { examples: TrainingExample[]; tally: Tally } {
   const split = options.split ? readCorpusSplit(path) : undefined;
   const tally: Tally = { used: 0, heldOut: 0, none: 0, excluded: 0, bad: 0 };
   const examples: TrainingExample[] = [];

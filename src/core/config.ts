@@ -21,6 +21,8 @@ const bool = z
 const positiveInt = z.coerce.number().int().positive();
 const ratio = z.coerce.number().min(0).max(1);
 const url = z.string().url();
+/** A scheduled job's interval: 0 = off; a minimum guards against seconds typed as milliseconds. */
+const scheduleInterval = z.coerce.number().int().refine((n) => n === 0 || n >= 60_000, 'must be 0 (off) or at least 60000 (1 min)');
 
 function v<T extends z.ZodType>(schema: T, defaultValue: z.input<T> | undefined, doc: string, secret = false): EnvVar<T> {
   return { schema, default: defaultValue, doc, secret };
@@ -97,6 +99,17 @@ export const ENV_VARS = {
   PD_DIAGNOSE_POLL_MS: v(positiveInt, '500', 'Pause between claims when the queue is empty.'),
   PD_AUTO_CASE_CONFIDENCE: v(ratio, '0.8', 'Diagnoses at or above this confidence become knowledge cases (auto, unverified).'),
   PD_ALERT_WINDOW_MS: v(positiveInt, '3600000', 'At most one alert per fingerprint per window.'),
+  // Scheduled jobs (src/scheduler/): one run per slot across instances, claimed in MySQL scheduled_runs
+  PD_SCHEDULE_RETENTION_MS: v(scheduleInterval, '86400000', 'Interval of the retention job (flink_job_exceptions past PD_RETENTION_DAYS archived, job_log_events past PD_RETENTION_LOG_EVENTS_DAYS deleted); slots align to the epoch in UTC, so daily runs at 00:00 UTC (or when the first instance starts after it). 0 = only `schedule run retention`.'),
+  PD_SCHEDULE_REEMBED_MS: v(scheduleInterval, '604800000', 'Interval of the re-embedding job (every knowledge case in MySQL and kb/, and every doc, into the vector store again: picks up cases added or edited in knowledge_cases by hand and a changed embedding model). Weekly: each run embeds every case and doc. 0 = only by hand.'),
+  PD_SCHEDULE_RETRAIN_MS: v(scheduleInterval, '0', 'Interval of the classifier retraining job (PD_RETRAIN_CORPUS plus operators\' corrected types → PD_CLASSIFIER_MODEL, reloaded by running classify stages; once per PD_INSTANCE_ID, as the model file is per host). Off by default: a new model changes live decisions unattended; e.g. 604800000 (weekly) once feedback flows.'),
+  PD_SCHEDULE_POLL_MS: v(positiveInt.min(100), '30000', 'How often the scheduler looks for due runs, runs whose instance died (expired lease) and failed runs to retry.'),
+  PD_SCHEDULE_LEASE_MS: v(positiveInt.min(1000), '600000', 'A scheduled run\'s claim lasts this long and is renewed every third of it while the run works; a dead instance\'s run is taken over after it. Also the wait before a failed run is retried.'),
+  PD_SCHEDULE_MAX_ATTEMPTS: v(positiveInt.max(100), '3', 'Attempts per scheduled run (failures and takeovers); then the slot is left to the next one.'),
+  PD_RETENTION_DAYS: v(positiveInt, '90', 'Retention: flink_job_exceptions rows created longer ago are moved to flink_job_exceptions_archive (seed 001 §5: 90 days, archivable). Knowledge cases are kept forever.'),
+  PD_RETENTION_LOG_EVENTS_DAYS: v(z.coerce.number().int().min(0), '90', 'Retention: MySQL job_log_events rows (the raw error-bearing events behind the exceptions) created longer ago are deleted, not archived (the exceptions archive keeps each error\'s message and trace); 0 = kept forever.'),
+  PD_RETENTION_BATCH_ROWS: v(positiveInt.max(100000), '1000', 'Retention: rows per transaction (never one giant delete).'),
+  PD_RETRAIN_CORPUS: v(z.string().min(1), 'test/fixtures/flink-errors/corpus.jsonl', 'Retraining: comma-separated labelled NDJSON files, relative to the package, read as `train --corpus` reads them (not in the Docker image: set it to a mounted file there).'),
   LOG_LEVEL: v(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'Log level of the JSON logs.'),
 } as const;
 
@@ -138,6 +151,15 @@ export interface Config {
     kbDir: string;
     cacheTtlMs: number;
     worker: { claimBatch: number; leaseMs: number; maxAttempts: number; pollMs: number; autoCaseConfidence: number; alertWindowMs: number };
+  };
+  scheduler: {
+    /** Per job; 0 = not scheduled. */
+    intervalsMs: { retention: number; reembed: number; retrain: number };
+    pollMs: number;
+    leaseMs: number;
+    maxAttempts: number;
+    retention: { exceptionDays: number; logEventDays: number; batchRows: number };
+    retrainCorpus: string[];
   };
   logLevel: string;
 }
@@ -232,6 +254,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         autoCaseConfidence: p.PD_AUTO_CASE_CONFIDENCE,
         alertWindowMs: p.PD_ALERT_WINDOW_MS,
       },
+    },
+    scheduler: {
+      intervalsMs: { retention: p.PD_SCHEDULE_RETENTION_MS, reembed: p.PD_SCHEDULE_REEMBED_MS, retrain: p.PD_SCHEDULE_RETRAIN_MS },
+      pollMs: p.PD_SCHEDULE_POLL_MS,
+      leaseMs: p.PD_SCHEDULE_LEASE_MS,
+      maxAttempts: p.PD_SCHEDULE_MAX_ATTEMPTS,
+      retention: { exceptionDays: p.PD_RETENTION_DAYS, logEventDays: p.PD_RETENTION_LOG_EVENTS_DAYS, batchRows: p.PD_RETENTION_BATCH_ROWS },
+      retrainCorpus: p.PD_RETRAIN_CORPUS.split(',').map((f) => f.trim()).filter(Boolean),
     },
     logLevel: p.LOG_LEVEL,
   };

@@ -23,6 +23,15 @@ export class PipelineMetrics {
   readonly diagnosisCache = new Counter({ name: 'pd_diagnosis_cache_total', help: 'Diagnosis cache lookups by outcome (hit, miss)', labelNames: ['outcome'], registers: [this.registry] });
   readonly diagnoses = new Counter({ name: 'pd_diagnoses_total', help: 'Exceptions diagnosed, by provider and whether degraded', labelNames: ['provider', 'degraded'], registers: [this.registry] });
   readonly diagnoseFailures = new Counter({ name: 'pd_diagnose_failures_total', help: 'Diagnosis attempts that failed and were given back (retried later, or failed for good)', labelNames: ['final'], registers: [this.registry] });
+  readonly scheduledRuns = new Counter({ name: 'pd_scheduled_runs_total', help: 'Scheduled job runs this instance executed, by job and outcome (succeeded, failed)', labelNames: ['job', 'outcome'], registers: [this.registry] });
+  readonly scheduledRunSeconds = new Histogram({
+    name: 'pd_scheduled_run_duration_seconds',
+    help: 'Duration of the scheduled job runs this instance executed',
+    labelNames: ['job'],
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  readonly scheduledLastSuccess = new Gauge({ name: 'pd_scheduled_last_success_timestamp_seconds', help: 'Unix time of the last successful run of a job: any instance\'s as of this one\'s start (scheduled_runs), then this instance\'s own (alert on the max over instances)', labelNames: ['job'], registers: [this.registry] });
   readonly batchSeconds = new Histogram({
     name: 'pd_batch_duration_seconds',
     help: 'Time to process and commit one batch',

@@ -3,6 +3,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineMetrics } from '../core/metrics.js';
 import type { Stage } from '../core/stage.js';
+import { createAnalyticsStage } from './analytics/analytics-stage.js';
 import { createCatalogStage } from './catalog/catalog-stage.js';
 import { createClassifyStage } from './classify/classify-stage.js';
 import { createExceptionsStage } from './diagnose/exceptions-stage.js';
@@ -30,13 +31,15 @@ export const STAGES: Record<string, (deps: StageDeps) => Stage> = {
     createClassifyStage({ model: new ReloadingTextModel(deps.config.classifier.modelPath, { log: deps.logger.child({ stage: 'classify' }) }), reviewCounter: deps.metrics.classifyReview }),
   exceptions: () => createExceptionsStage(),
   feedback: (deps) => createFeedbackStage(deps.exceptions),
+  analytics: () => createAnalyticsStage(),
 };
 
 /**
  * Workers that are not consumer groups: they poll a table. `diagnose` claims
- * flink_job_exceptions rows (from the exceptions stage or from other systems).
+ * flink_job_exceptions rows (from the exceptions stage or from other systems); `scheduler` runs
+ * the scheduled jobs (src/scheduler/: retention, re-embedding, retraining) once per slot.
  */
-export const WORKERS = ['diagnose'] as const;
+export const WORKERS = ['diagnose', 'scheduler'] as const;
 
 /** Validates a selection of stage and worker names ("all": every one). */
 export function selectStages(selection: string[] | 'all'): string[] {

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClickHouse, migrateClickHouse } from '../../src/adapters/clickhouse/clickhouse.js';
@@ -29,7 +29,9 @@ describe('ClickHouse adapter (embedded chdb unless CLICKHOUSE_URL is set)', () =
   };
 
   it('applies migrations once', async () => {
-    expect(await migrateClickHouse(client, db, quietLogger)).toEqual(['0001-job-log-events.sql']);
+    const files = readdirSync(join(PACKAGE_ROOT, 'src', 'adapters', 'clickhouse', 'migrations')).filter((f) => f.endsWith('.sql')).sort();
+    expect(files[0]).toBe('0001-job-log-events.sql');
+    expect(await migrateClickHouse(client, db, quietLogger)).toEqual(files);
     expect(await migrateClickHouse(client, db, quietLogger)).toEqual([]);
   });
 

@@ -122,7 +122,9 @@ export class FeedbackStore implements ExceptionFinder, FeedbackStorePort {
         this.pool.query<RowDataPacket[]>(
           `SELECT f.exception_id, f.feedback_id, e.error_message, e.stack_trace, f.corrected_error_type AS error_type, f.corrected_subtype AS subtype
              FROM diagnosis_feedback f
-             JOIN flink_job_exceptions e ON e.id = f.exception_id
+             -- Retention moves old exceptions to the archive; their corrections stay training data.
+             JOIN (SELECT id, error_message, stack_trace FROM flink_job_exceptions
+                   UNION ALL SELECT id, error_message, stack_trace FROM flink_job_exceptions_archive) e ON e.id = f.exception_id
             WHERE f.corrected_error_type IS NOT NULL AND f.exception_id > ?
               AND NOT EXISTS (SELECT 1 FROM diagnosis_feedback later
                                WHERE later.exception_id = f.exception_id AND later.corrected_error_type IS NOT NULL AND later.id > f.id)

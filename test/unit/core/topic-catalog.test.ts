@@ -20,7 +20,8 @@ describe('TopicCatalog', () => {
     const jobLogs = catalog.get('job-logs');
     expect(jobLogs.topic).toBe('pd.job-logs');
     expect(jobLogs.dlqTopic).toBe('pd.job-logs.dlq');
-    expect(catalog.get('diagnoses').dlqTopic).toBeUndefined();
+    expect(catalog.get('diagnoses').dlqTopic).toBe('pd.diagnoses.dlq');
+    expect(catalog.get('alerts').dlqTopic).toBeUndefined();
   });
 
   it('does not create topics that Debezium owns', () => {
