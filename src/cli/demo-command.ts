@@ -25,7 +25,7 @@ export function registerDemoCommand(program: Command): void {
     .action(async (options: { events: string; seed: string; timeout: string }) => {
       const count = Number(options.events);
       if (!Number.isInteger(count) || count < 1) throw new Error('--events must be a positive integer');
-      const config = loadConfigOrExit({ PD_STAGES: 'catalog,ingest,classify,exceptions,diagnose', PD_HTTP_PORT: process.env.PD_HTTP_PORT ?? '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+      const config = loadConfigOrExit({ PD_STAGES: 'catalog,ingest,classify,exceptions,diagnose,analytics', PD_HTTP_PORT: process.env.PD_HTTP_PORT ?? '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
       const logger = createLogger(config.logLevel);
       const say = (line: string) => process.stdout.write(`${line}\n`);
       const runId = randomBytes(4).toString('hex');
@@ -109,6 +109,14 @@ export function registerDemoCommand(program: Command): void {
         }
         const [sampleRows] = await diagnosisPool.query("SELECT error_type, suggested_fix FROM flink_job_exceptions WHERE event_id LIKE ? AND status = 'completed' AND error_type = 'oom' LIMIT 1", [`${runId}-%`]);
         await diagnosisPool.end();
+        // The analytics stage turns the diagnoses topic into ClickHouse facts: wait until it has read it all.
+        const analyticsAdmin = broker.admin();
+        await analyticsAdmin.connect();
+        const analyticsDeadline = Date.now() + Number(options.timeout) * 1000;
+        while (Date.now() < analyticsDeadline && (await consumerLag(analyticsAdmin, `${config.topicPrefix}analytics`, catalog.get('diagnoses').topic)) > 0) {
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        await analyticsAdmin.disconnect();
         await pipeline.stop();
         const { client } = createClickHouse(config.clickhouse);
         const rs = await client.query({
@@ -117,6 +125,13 @@ export function registerDemoCommand(program: Command): void {
           format: 'JSONEachRow',
         });
         const clickhouseRows = Number((await rs.json<{ n: string }>())[0]!.n);
+        const factsRs = await client.query({
+          query: `SELECT count() AS n, uniqExact(fingerprint) AS fingerprints FROM ${config.clickhouse.database}.diagnosis_facts FINAL WHERE startsWith(event_id, {prefix:String})`,
+          query_params: { prefix: `${runId}-` },
+          format: 'JSONEachRow',
+        });
+        const facts = (await factsRs.json<{ n: string; fingerprints: string }>())[0]!;
+        const factRows = Number(facts.n);
         await client.close();
 
         const ids = jobEvents.map((r) => (JSON.parse(r.value!.toString()) as { event_id: string }).event_id);
@@ -146,9 +161,10 @@ export function registerDemoCommand(program: Command): void {
           say(`  e.g. ${sample.error_type} (${fix.priority}): ${fix.root_cause.slice(0, 160)}${fix.root_cause.length > 160 ? '…' : ''}`);
           say(`        fix: ${fix.suggested_fix.slice(0, 160)}${fix.suggested_fix.length > 160 ? '…' : ''}`);
         }
+        say(`  analytics       ClickHouse diagnosis_facts: ${formatCount(factRows)} rows, ${facts.fingerprints} fingerprints (the web page at / of the pipeline's HTTP server)`);
         say(`  throughput      ${formatCount(Math.round((count / processedMs) * 1000))} events/s, first produced to last committed by ingest`);
-        const ok = classified.length === errorEvents && completedRows === classified.length && ids.length === expected && new Set(ids).size === expected && mysqlRows === expected && clickhouseRows === expected && dlq.length === result.malformed.length;
-        say(ok ? "  result          OK: every error-bearing event once in each store, every malformed one in the DLQ, every error classified and diagnosed" : "  result          MISMATCH (see figures above)");
+        const ok = classified.length === errorEvents && completedRows === classified.length && ids.length === expected && new Set(ids).size === expected && mysqlRows === expected && clickhouseRows === expected && factRows === completedRows && dlq.length === result.malformed.length;
+        say(ok ? "  result          OK: every error-bearing event once in each store, every malformed one in the DLQ, every error classified, diagnosed and counted in ClickHouse" : "  result          MISMATCH (see figures above)");
         if (!ok) process.exitCode = 1;
       } catch (err) {
         await pipeline.stop().catch(() => undefined);

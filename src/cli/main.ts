@@ -12,6 +12,9 @@ import { registerScheduleCommand } from './schedule-command.js';
 import { registerTopicsCommand } from './topics-command.js';
 import { registerTrainCommand } from './train-command.js';
 import { registerStackCommand } from '../stack/stack-command.js';
+import { registerSqlCommand } from './sql-command.js';
+import { registerSqlExtraCommands } from './sql-extra-commands.js';
+import { registerSqlSync } from './sql-sync-command.js';
 
 const program = new Command()
   .name('pipeline-doctor')
@@ -31,6 +34,9 @@ registerScheduleCommand(program);
 registerQueryCommand(program);
 registerConfigCommand(program);
 registerStackCommand(program);
+const sql = registerSqlCommand(program);
+registerSqlExtraCommands(sql);
+registerSqlSync(sql);
 
 try {
   await program.parseAsync(process.argv);

@@ -110,6 +110,12 @@ export const ENV_VARS = {
   PD_RETENTION_LOG_EVENTS_DAYS: v(z.coerce.number().int().min(0), '90', 'Retention: MySQL job_log_events rows (the raw error-bearing events behind the exceptions) created longer ago are deleted, not archived (the exceptions archive keeps each error\'s message and trace); 0 = kept forever.'),
   PD_RETENTION_BATCH_ROWS: v(positiveInt.max(100000), '1000', 'Retention: rows per transaction (never one giant delete).'),
   PD_RETRAIN_CORPUS: v(z.string().min(1), 'test/fixtures/flink-errors/corpus.jsonl', 'Retraining: comma-separated labelled NDJSON files, relative to the package, read as `train --corpus` reads them (not in the Docker image: set it to a mounted file there).'),
+  // SQL sync jobs (sql-requests → sql-jobs; src/stages/sqlgen/)
+  PD_SQLGEN_SOURCES: v(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*=mysql:\/\/\S+(,[A-Za-z][A-Za-z0-9_-]*=mysql:\/\/\S+)*$/, 'comma-separated name=mysql://user:password@host:port'), undefined, 'Source MySQL servers of the sqlgen stage\'s catalog and preview, as name=mysql://user:password@host:port,…; unset: one server named "local" at MYSQL_URL.', true),
+  PD_SQLGEN_FLINK_SOURCE: v(z.enum(['mysql-cdc', 'kafka-debezium-json']), 'mysql-cdc', 'Source connector of generated Flink jobs when a request names none: Flink CDC\'s mysql-cdc, or kafka + debezium-json over the Debezium topics.'),
+  PD_SQLGEN_CDC_PREFIX: v(z.string().regex(/^[A-Za-z0-9._-]+$/), 'cdc.local', 'Debezium topic prefix of the source tables (<prefix>.<db>.<table>), for kafka sources and the sync executor.'),
+  PD_SQLGEN_PREVIEW_ROWS: v(z.coerce.number().int().min(0).max(10000), '100', 'Rows of the pull preview carried in a sql-jobs record; 0 = no preview.'),
+  PD_SQLGEN_CATALOG_TTL_MS: v(positiveInt, '60000', 'How long the sqlgen stage reuses the source catalog (information_schema) before reading it again.'),
   LOG_LEVEL: v(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'Log level of the JSON logs.'),
 } as const;
 
@@ -151,6 +157,14 @@ export interface Config {
     kbDir: string;
     cacheTtlMs: number;
     worker: { claimBatch: number; leaseMs: number; maxAttempts: number; pollMs: number; autoCaseConfidence: number; alertWindowMs: number };
+  };
+  sqlgen: {
+    /** Named source servers (URLs hold credentials: never logged). */
+    sources: { name: string; url: string }[];
+    flinkSource: 'mysql-cdc' | 'kafka-debezium-json';
+    cdcTopicPrefix: string;
+    previewRows: number;
+    catalogTtlMs: number;
   };
   scheduler: {
     /** Per job; 0 = not scheduled. */
@@ -254,6 +268,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         autoCaseConfidence: p.PD_AUTO_CASE_CONFIDENCE,
         alertWindowMs: p.PD_ALERT_WINDOW_MS,
       },
+    },
+    sqlgen: {
+      sources: p.PD_SQLGEN_SOURCES
+        ? p.PD_SQLGEN_SOURCES.split(',').map((entry) => ({ name: entry.slice(0, entry.indexOf('=')), url: entry.slice(entry.indexOf('=') + 1) }))
+        : [{ name: 'local', url: p.MYSQL_URL }],
+      flinkSource: p.PD_SQLGEN_FLINK_SOURCE,
+      cdcTopicPrefix: p.PD_SQLGEN_CDC_PREFIX,
+      previewRows: p.PD_SQLGEN_PREVIEW_ROWS,
+      catalogTtlMs: p.PD_SQLGEN_CATALOG_TTL_MS,
     },
     scheduler: {
       intervalsMs: { retention: p.PD_SCHEDULE_RETENTION_MS, reembed: p.PD_SCHEDULE_REEMBED_MS, retrain: p.PD_SCHEDULE_RETRAIN_MS },

@@ -4,6 +4,8 @@ import type { Logger } from '../core/logger.js';
 import type { PipelineMetrics } from '../core/metrics.js';
 import type { Stage } from '../core/stage.js';
 import { createAnalyticsStage } from './analytics/analytics-stage.js';
+import { createSqlJobsStage } from './sqlgen/sql-jobs-stage.js';
+import { sqlJobsDeps } from './sqlgen/sql-jobs-services.js';
 import { createCatalogStage } from './catalog/catalog-stage.js';
 import { createClassifyStage } from './classify/classify-stage.js';
 import { createExceptionsStage } from './diagnose/exceptions-stage.js';
@@ -18,7 +20,7 @@ export interface StageDeps {
   jobs: JobLookup;
   /** flink_job_exceptions rows by id or event_id, for the feedback stage. */
   exceptions: ExceptionFinder;
-  config: Pick<Config, 'ingest' | 'classifier'>;
+  config: Pick<Config, 'ingest' | 'classifier' | 'sqlgen' | 'diagnosis'>;
   metrics: PipelineMetrics;
   logger: Logger;
 }
@@ -32,6 +34,7 @@ export const STAGES: Record<string, (deps: StageDeps) => Stage> = {
   exceptions: () => createExceptionsStage(),
   feedback: (deps) => createFeedbackStage(deps.exceptions),
   analytics: () => createAnalyticsStage(),
+  sqlgen: (deps) => createSqlJobsStage(sqlJobsDeps(deps.config, deps.logger.child({ stage: 'sqlgen' }))),
 };
 
 /**

@@ -44,7 +44,7 @@ export class InvalidModelAnswerError extends Error {
 }
 
 /** A failure worth retrying later (rate limit, timeout, connection, 5xx) vs a request we got wrong. */
-function classify(err: unknown, what: string): Error {
+export function classify(err: unknown, what: string): Error {
   if (err instanceof OpenAI.APIConnectionError || err instanceof OpenAI.RateLimitError || (err instanceof OpenAI.APIError && (err.status ?? 500) >= 500)) {
     return new TransientError('llm', `${what}: ${errorMessage(err)}`, { cause: err });
   }

@@ -23,6 +23,10 @@ const BOOTSTRAP_SQL = [
   // The grants Debezium's MariaDB connector documents (+ LOCK TABLES for snapshots).
   "CREATE USER IF NOT EXISTS 'debezium'@'%' IDENTIFIED BY 'dbz'",
   "GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT, LOCK TABLES ON *.* TO 'debezium'@'%'",
+  // Read-only user for `sql preview` (the pull preview needs SELECT only); its password differs
+  // from its name so a test can prove the preview never writes it to disk.
+  "CREATE USER IF NOT EXISTS 'pd_reader'@'%' IDENTIFIED BY 'pd-reader-secret'",
+  "GRANT SELECT, SHOW VIEW ON *.* TO 'pd_reader'@'%'",
 ];
 
 /** mariadb-server from apt, without letting Debian start its own service on 3306. */

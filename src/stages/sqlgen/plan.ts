@@ -14,6 +14,11 @@ export interface PlannedColumn {
   flinkType: string;
   /** The ClickHouse type of the sink column, e.g. `Nullable(Decimal(15, 2))`. */
   clickhouseType: string;
+  /**
+   * Type of the column in a Kafka debezium-json source when Debezium's JSON encoding differs from
+   * `flinkType` (DATE as days, DATETIME as epoch milliseconds); the INSERT converts it. Absent when equal.
+   */
+  flinkKafkaType?: string;
   nullable: boolean;
   /** Why the query needs it: `primary key`, `projection`, `join`, `filter`, `group by`, … */
   reasons: string[];
@@ -55,6 +60,8 @@ export interface SyncPlan {
   flinkSql: string;
   /** ClickHouse DDL: CREATE DATABASE / CREATE TABLE for every planned table. */
   clickhouseSql: string;
+  /** The same DDL as separate statements, in order (safe to run one by one, no splitting needed). */
+  clickhouseStatements?: string[];
   /** Settings the unchanged query needs on ClickHouse to return MySQL's result. */
   clickhouseSettings: Record<string, string | number>;
   source: FlinkSourceKind;

@@ -1,0 +1,1 @@
+select 1 from shop.customers; drop database shop

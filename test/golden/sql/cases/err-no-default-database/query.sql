@@ -1,0 +1,2 @@
+-- An unqualified table without a default database.
+select id from customers

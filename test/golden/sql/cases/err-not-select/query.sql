@@ -1,0 +1,1 @@
+delete from shop.customers where id = 1
