@@ -85,10 +85,12 @@ export async function createDashboardSource(o: {
 }): Promise<DashboardSource> {
   const dlqTopics = o.catalog.all().flatMap((t) => (t.dlqTopic ? [t.dlqTopic] : []));
   const tally = new DlqTally(o.broker, dlqTopics, o.log);
-  // A broker that is down must not stop the pipeline's HTTP server from starting.
-  const started = tally.start().catch((err: Error) => o.log.warn({ err: err.message }, 'DLQ tally not started'));
+  // Started by the first page view, not with every pipeline process (most never serve the page);
+  // a broker that is down then shows as an error on the page, not as a failed start.
+  let started: Promise<void> | undefined;
   return {
     async snapshot(hours) {
+      started ??= tally.start().catch((err: Error) => o.log.warn({ err: err.message }, 'DLQ tally not started'));
       const errors: string[] = [];
       const attempt = async <T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> => {
         try {
@@ -106,6 +108,7 @@ export async function createDashboardSource(o: {
       return { generated_at: new Date().toISOString(), hours, trend, top_fingerprints: top, dlq: tally.snapshot(), lag, errors };
     },
     async close() {
+      if (!started) return;
       await started;
       await tally.stop();
     },

@@ -51,7 +51,7 @@ const plan: SyncPlan = {
   clickhouseSql: `CREATE DATABASE IF NOT EXISTS \`${db}\`;
 CREATE TABLE IF NOT EXISTS \`${db}\`.\`orders\` (
   id Int32, amount Decimal(12, 2), placed_at DateTime64(3), ship_date Nullable(Date32), paid Int8, note Nullable(String),
-  _version UInt64, _is_deleted UInt8
+  _version UInt64 MATERIALIZED toUnixTimestamp64Nano(now64(9)), _is_deleted UInt8 MATERIALIZED 0
 ) ENGINE = ReplacingMergeTree(_version, _is_deleted) ORDER BY (id);
 `,
   clickhouseSettings: { final: 1 },

@@ -105,7 +105,7 @@ function buildPlan(query: string, usages: TableUsage[], features: QueryFeatures,
 
   const { settings, why } = clickhouseSettings(features);
   checks.push({ name: 'clickhouse settings', ok: true, detail: why.join('; ') });
-  checks.push(...compatibilityChecks(features, usages, defaultDatabase));
+  checks.push(...compatibilityChecks(features, usages, defaultDatabase, query));
   for (const t of tables) {
     for (const reserved of [VERSION_COLUMN, DELETED_COLUMN]) {
       if (t.columns.some((c) => c.name === reserved)) throw new UnsupportedQueryError(`${t.database}.${t.table} has a column named ${reserved}, which the ClickHouse sink table reserves`);
@@ -240,7 +240,7 @@ export function clickhouseSettings(f: QueryFeatures): { settings: Record<string,
   return { settings, why };
 }
 
-function compatibilityChecks(f: QueryFeatures, usages: TableUsage[], defaultDatabase: string | null): PlanCheck[] {
+function compatibilityChecks(f: QueryFeatures, usages: TableUsage[], defaultDatabase: string | null, query: string): PlanCheck[] {
   const checks: PlanCheck[] = [];
   const syntax: string[] = [];
   if (f.doubleQuotedStrings > 0) syntax.push(`${f.doubleQuotedStrings} double-quoted string(s): ClickHouse reads "…" as an identifier; use '…'`);
@@ -254,6 +254,12 @@ function compatibilityChecks(f: QueryFeatures, usages: TableUsage[], defaultData
   });
   if (f.nullableOrderBy.length > 0) {
     checks.push({ name: 'null ordering', ok: false, detail: `ORDER BY ${[...new Set(f.nullableOrderBy)].join(', ')} (ascending) may meet NULLs: MySQL sorts them first, ClickHouse last; add NULLS FIRST on ClickHouse or order by COALESCE(…)` });
+  }
+  // ClickHouse 26 decorrelates a correlated scalar count into a join whose unmatched rows give
+  // NULL (no setting changes it); MySQL's count is 0 there.
+  const bareCounts = f.correlated ? countBareCorrelatedCounts(query.replace(/'(?:[^'\\]|\\.|'')*'/g, "''")) : 0;
+  if (bareCounts > 0) {
+    checks.push({ name: 'correlated count', ok: false, detail: `${bareCounts} scalar subquery(ies) returning count(…): ClickHouse gives NULL where MySQL gives 0 for rows without matches; wrap them in coalesce((select count(*) …), 0)` });
   }
   if (f.shadowingAliasInOrderBy.length > 0) {
     checks.push({ name: 'order by alias', ok: false, detail: `ORDER BY ${[...new Set(f.shadowingAliasInOrderBy)].join(', ')} means the select alias in MySQL but the column under prefer_column_name_to_alias; rename the alias` });
@@ -387,11 +393,24 @@ function clickhouseDdl(tables: PlannedTable[]): string[] {
   for (const db of [...new Set(tables.map((t) => t.clickhouse.database))]) statements.push(`CREATE DATABASE IF NOT EXISTS ${chIdent(db)}`);
   for (const t of tables) {
     const cols = t.columns.map((c) => `  ${chIdent(c.name)} ${c.clickhouseType}`);
-    cols.push(`  ${chIdent(VERSION_COLUMN)} UInt64`, `  ${chIdent(DELETED_COLUMN)} UInt8`);
+    // MATERIALIZED keeps them out of `SELECT *`, so the unchanged query sees the source's columns
+    // only. Writers that set them (the sync executor: the Kafka offset and the delete flag) insert
+    // with insert_allow_materialized_columns = 1; a writer that does not gets insert time and "live".
+    cols.push(`  ${chIdent(VERSION_COLUMN)} UInt64 MATERIALIZED toUnixTimestamp64Nano(now64(9))`, `  ${chIdent(DELETED_COLUMN)} UInt8 MATERIALIZED 0`);
     statements.push(
       `CREATE TABLE IF NOT EXISTS ${chIdent(t.clickhouse.database)}.${chIdent(t.clickhouse.table)} (\n${cols.join(',\n')}\n)\n` +
         `ENGINE = ReplacingMergeTree(${chIdent(VERSION_COLUMN)}, ${chIdent(DELETED_COLUMN)})\nORDER BY (${t.primaryKey.map(chIdent).join(', ')})`,
     );
   }
   return statements;
+}
+
+/** `(select count(…) …)` not directly inside coalesce( / ifnull(: a scalar count subquery left bare. */
+function countBareCorrelatedCounts(text: string): number {
+  let bare = 0;
+  for (const m of text.matchAll(/\(\s*select\s+count\s*\(/gi)) {
+    const before = text.slice(0, m.index).trimEnd();
+    if (!/\b(coalesce|ifnull)\s*\($/i.test(before)) bare++;
+  }
+  return bare;
 }

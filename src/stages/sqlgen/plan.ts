@@ -47,7 +47,8 @@ export interface PlanCheck {
 /**
  * ClickHouse sink tables: `ReplacingMergeTree(_version, _is_deleted)` ordered by the primary key,
  * with the planned columns plus `_version UInt64` (a higher version wins) and `_is_deleted UInt8`
- * (1 = the row was deleted at that version). The unchanged query returns MySQL's result with
+ * (1 = the row was deleted at that version), both MATERIALIZED so `SELECT *` does not show them
+ * (writers set them with insert_allow_materialized_columns = 1 and an explicit column list). The unchanged query returns MySQL's result with
  * `clickhouseSettings` (e.g. `final = 1`, `join_use_nulls = 1`).
  */
 export interface SyncPlan {

@@ -66,8 +66,11 @@ export class SyncExecutor {
       await admin.disconnect();
     }
 
-    // One partition per Debezium topic by default: one producer slot per table is enough.
-    const runnerConfig = { ...config, runner: { ...config.runner, partitionConcurrency: 1 } };
+    // One partition per Debezium topic by default: one producer slot per table is enough. No
+    // Kafka transactions: the only output is ClickHouse rows, idempotent by (key, offset version),
+    // so a redelivered chunk rewrites the same versions; offsets are still committed only after
+    // ClickHouse acknowledged.
+    const runnerConfig = { ...config, exactlyOnce: false, runner: { ...config.runner, partitionConcurrency: 1 } };
     this.runners = plan.tables.map((table) => {
       const sink = new ClickHouseSyncSink(clickhouse, table);
       return new StageRunner(createSyncStage(table, this.o.decoder, this.o.name), {
@@ -80,7 +83,8 @@ export class SyncExecutor {
         onFatal: this.o.onFatal,
       });
     });
-    for (const runner of this.runners) await runner.start();
+    // Group joins in parallel: a plan over eight tables starts in one join's time.
+    await Promise.all(this.runners.map((runner) => runner.start()));
     logger.info({ sync: this.o.name, tables: plan.tables.map((t) => `${t.database}.${t.table}`) }, 'sync executor running');
   }
 

@@ -68,6 +68,8 @@ export function createSyncStage(table: PlannedTable, decoder: ValueDecoder, plan
 export class ClickHouseSyncSink implements Sink {
   readonly name: string;
   private readonly target: string;
+  /** Named explicitly: JSONEachRow without a column list would silently skip MATERIALIZED columns. */
+  private readonly columns: [string, ...string[]];
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -75,6 +77,7 @@ export class ClickHouseSyncSink implements Sink {
   ) {
     this.name = syncSinkName(table);
     this.target = `${quoteClickHouseIdentifier(table.clickhouse.database)}.${quoteClickHouseIdentifier(table.clickhouse.table)}`;
+    this.columns = ['_version', '_is_deleted', ...table.columns.map((c) => c.name)];
   }
 
   async write(rows: unknown[], batchId: string): Promise<void> {
@@ -82,8 +85,10 @@ export class ClickHouseSyncSink implements Sink {
       this.client.insert({
         table: this.target,
         values: rows as Record<string, unknown>[],
+        columns: this.columns,
         format: 'JSONEachRow',
-        clickhouse_settings: { insert_deduplication_token: batchId, insert_deduplicate: 1 },
+        // The plan's version and delete columns are MATERIALIZED (hidden from SELECT *): set them explicitly.
+        clickhouse_settings: { insert_deduplication_token: batchId, insert_deduplicate: 1, insert_allow_materialized_columns: 1 },
       }),
     );
   }

@@ -171,7 +171,7 @@ describe('generated SQL', () => {
     const p = plan('select coupon_code, total from shop.orders');
     expect(p.clickhouseStatements).toEqual([
       'CREATE DATABASE IF NOT EXISTS `shop`',
-      'CREATE TABLE IF NOT EXISTS `shop`.`orders` (\n  `id` Int64,\n  `total` Decimal(12, 2),\n  `coupon_code` Nullable(String),\n  `_version` UInt64,\n  `_is_deleted` UInt8\n)\nENGINE = ReplacingMergeTree(`_version`, `_is_deleted`)\nORDER BY (`id`)',
+      'CREATE TABLE IF NOT EXISTS `shop`.`orders` (\n  `id` Int64,\n  `total` Decimal(12, 2),\n  `coupon_code` Nullable(String),\n  `_version` UInt64 MATERIALIZED toUnixTimestamp64Nano(now64(9)),\n  `_is_deleted` UInt8 MATERIALIZED 0\n)\nENGINE = ReplacingMergeTree(`_version`, `_is_deleted`)\nORDER BY (`id`)',
     ]);
     expect(p.clickhouseSettings).toEqual({ final: 1 });
   });
@@ -211,12 +211,12 @@ describe('generated SQL', () => {
     try {
       for (const s of p.clickhouseStatements ?? []) await client.command({ query: s });
       // Separate inserts make separate parts: nothing is merged yet when the query runs.
-      await client.insert({ table: 'shop.orders', format: 'JSONEachRow', values: [{ id: 1, customer_id: 7, total: '10.00', coupon_code: null, _version: 1, _is_deleted: 0 }] });
-      await client.insert({ table: 'shop.orders', format: 'JSONEachRow', values: [{ id: 1, customer_id: 7, total: '12.50', coupon_code: 'X', _version: 2, _is_deleted: 0 }] });
-      await client.insert({ table: 'shop.orders', format: 'JSONEachRow', values: [{ id: 2, customer_id: 8, total: '5.00', coupon_code: null, _version: 1, _is_deleted: 0 }] });
-      await client.insert({ table: 'shop.orders', format: 'JSONEachRow', values: [{ id: 2, customer_id: 8, total: '5.00', coupon_code: null, _version: 3, _is_deleted: 1 }] });
-      await client.insert({ table: 'shop.orders', format: 'JSONEachRow', values: [{ id: 3, customer_id: 99, total: '1.00', coupon_code: null, _version: 1, _is_deleted: 0 }] });
-      await client.insert({ table: 'shop.customers', format: 'JSONEachRow', values: [{ id: 7, email: 'a@x', _version: 1, _is_deleted: 0 }] });
+      await client.insert({ table: 'shop.orders', format: 'JSONEachRow', columns: ['id', 'customer_id', 'total', 'coupon_code', '_version', '_is_deleted'], clickhouse_settings: { insert_allow_materialized_columns: 1 }, values: [{ id: 1, customer_id: 7, total: '10.00', coupon_code: null, _version: 1, _is_deleted: 0 }] });
+      await client.insert({ table: 'shop.orders', format: 'JSONEachRow', columns: ['id', 'customer_id', 'total', 'coupon_code', '_version', '_is_deleted'], clickhouse_settings: { insert_allow_materialized_columns: 1 }, values: [{ id: 1, customer_id: 7, total: '12.50', coupon_code: 'X', _version: 2, _is_deleted: 0 }] });
+      await client.insert({ table: 'shop.orders', format: 'JSONEachRow', columns: ['id', 'customer_id', 'total', 'coupon_code', '_version', '_is_deleted'], clickhouse_settings: { insert_allow_materialized_columns: 1 }, values: [{ id: 2, customer_id: 8, total: '5.00', coupon_code: null, _version: 1, _is_deleted: 0 }] });
+      await client.insert({ table: 'shop.orders', format: 'JSONEachRow', columns: ['id', 'customer_id', 'total', 'coupon_code', '_version', '_is_deleted'], clickhouse_settings: { insert_allow_materialized_columns: 1 }, values: [{ id: 2, customer_id: 8, total: '5.00', coupon_code: null, _version: 3, _is_deleted: 1 }] });
+      await client.insert({ table: 'shop.orders', format: 'JSONEachRow', columns: ['id', 'customer_id', 'total', 'coupon_code', '_version', '_is_deleted'], clickhouse_settings: { insert_allow_materialized_columns: 1 }, values: [{ id: 3, customer_id: 99, total: '1.00', coupon_code: null, _version: 1, _is_deleted: 0 }] });
+      await client.insert({ table: 'shop.customers', format: 'JSONEachRow', columns: ['id', 'email', '_version', '_is_deleted'], clickhouse_settings: { insert_allow_materialized_columns: 1 }, values: [{ id: 7, email: 'a@x', _version: 1, _is_deleted: 0 }] });
       // Int64 comes back as a number or a string depending on the engine's JSON settings.
       const run = async (settings: Record<string, string | number>) =>
         (await (await client.query({ query: p.query, format: 'JSONEachRow', clickhouse_settings: settings as Record<string, never> })).json<Record<string, unknown>>()).map((r) => ({ ...r, id: String(r.id), total: Number(r.total) }));

@@ -120,3 +120,14 @@ describe('sqlgen stage (sql-requests → sql-jobs)', () => {
     expect(job.error!.code).toBe(new UnsupportedQueryError('x').code);
   });
 });
+
+describe('compiler report: correlated count', () => {
+  const corr = (count: string) => `SELECT n.n_name, ${count} AS suppliers FROM tpch.nation n`;
+  const check = (query: string) => planWithFallback(query, { catalog }).then((plan) => plan.checks.find((c) => c.name === 'correlated count'));
+
+  it('warns where ClickHouse would give NULL for a bare correlated count(*), not when it is wrapped', async () => {
+    expect(await check(corr('(SELECT count(*) FROM tpch.supplier s WHERE s.s_nationkey = n.n_nationkey)'))).toMatchObject({ ok: false });
+    expect(await check(corr('coalesce((SELECT count(*) FROM tpch.supplier s WHERE s.s_nationkey = n.n_nationkey), 0)'))).toBeUndefined();
+    expect(await check('SELECT n_name FROM tpch.nation')).toBeUndefined();
+  });
+});
