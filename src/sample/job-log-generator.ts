@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mulberry32 } from './prng.js';
 import type { JobLogEvent } from '../stages/ingest/normalise.js';
 
 /**
@@ -77,16 +78,7 @@ const ERRORS: { message: string; stack: string }[] = [
 ];
 
 /** Small deterministic PRNG (mulberry32) so a seed reproduces a run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 export interface GeneratedEvent {
   event: JobLogEvent & { event_id: string };

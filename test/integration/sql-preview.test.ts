@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FieldPacket, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse } from '../../src/adapters/clickhouse/clickhouse.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
@@ -10,7 +10,7 @@ import { readGoldenCases } from '../../src/sample/golden-cases.js';
 import { connectSource, loadSourceData } from '../../src/sample/source-data.js';
 import { TPCH_QUERIES } from '../../src/sample/tpch-queries.js';
 import { PreviewError, PreviewWorker, planPreviewRequest, type PreviewSource } from '../../src/stages/sqlgen/preview.js';
-import { compareResults, orderOf } from '../support/result-compare.js';
+import { compareResults, orderOf, queryMysql } from '../support/result-compare.js';
 import { testConfig } from '../support/integration.js';
 
 // The pull preview against the stack's MariaDB: for every golden query, ClickHouse (chdb, reading
@@ -18,16 +18,6 @@ import { testConfig } from '../support/integration.js';
 const url = testConfig().mysql.url;
 const sources: PreviewSource[] = [{ name: 'local', url }];
 
-async function onMariaDb(query: string, db: string | null): Promise<{ columns: string[]; rows: unknown[][] }> {
-  const conn = await connectSource(url);
-  try {
-    if (db) await conn.query('USE ??', [db]);
-    const [rows, fields] = (await conn.query<RowDataPacket[]>({ sql: query, rowsAsArray: true })) as unknown as [unknown[][], FieldPacket[]];
-    return { columns: fields.map((f) => f.name), rows };
-  } finally {
-    await conn.end();
-  }
-}
 
 let worker: PreviewWorker;
 
@@ -60,7 +50,7 @@ describe('pull preview = MariaDB', () => {
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const expected = await onMariaDb(c.query, c.defaultDatabase);
+    const expected = await queryMysql(url, c.query, c.defaultDatabase);
     const { request, planned } = await planPreviewRequest(c.query, sources, { defaultDatabase: c.defaultDatabase });
     expect(planned).toBe(true);
     const result = await worker.preview(request);
@@ -77,13 +67,13 @@ describe('known differences from MySQL (PREVIEW_CAVEATS), shown on the live data
 
   it('string equality: MariaDB pads with spaces, ClickHouse compares bytes', async () => {
     const sql = "SELECT count(*) AS n FROM shop.customers WHERE full_name = CONCAT((SELECT min(full_name) FROM shop.customers), ' ')";
-    expect(Number((await onMariaDb(sql, null)).rows[0]![0])).toBeGreaterThan(0);
+    expect(Number((await queryMysql(url, sql, null)).rows[0]![0])).toBeGreaterThan(0);
     expect(Number((await preview(sql))[0]![0])).toBe(0);
   });
 
   it('NULLs sort first ascending in MariaDB, last in ClickHouse', async () => {
     const sql = 'SELECT country FROM shop.customers ORDER BY country LIMIT 1';
-    expect((await onMariaDb(sql, null)).rows[0]![0]).toBeNull();
+    expect((await queryMysql(url, sql, null)).rows[0]![0]).toBeNull();
     expect((await preview(sql))[0]![0]).not.toBeNull();
     // Saying NULLS FIRST is portable to ClickHouse only; MySQL has no such clause, so the
     // compiler's report is where this difference is flagged.
@@ -92,21 +82,21 @@ describe('known differences from MySQL (PREVIEW_CAVEATS), shown on the live data
   it('decimal literals: exact in MariaDB, Float64 in ClickHouse', async () => {
     const sql = 'SELECT count(*) AS n FROM tpch.lineitem WHERE l_discount BETWEEN 0.06 - 0.01 AND 0.06 + 0.01';
     const portable = 'SELECT count(*) AS n FROM tpch.lineitem WHERE l_discount BETWEEN 0.05 AND 0.07';
-    const exact = Number((await onMariaDb(sql, null)).rows[0]![0]);
-    expect(Number((await onMariaDb(portable, null)).rows[0]![0])).toBe(exact);
+    const exact = Number((await queryMysql(url, sql, null)).rows[0]![0]);
+    expect(Number((await queryMysql(url, portable, null)).rows[0]![0])).toBe(exact);
     expect(Number((await preview(portable))[0]![0])).toBe(exact);
     expect(Number((await preview(sql))[0]![0])).toBeLessThan(exact);
   });
 
   it('a correlated COUNT(*) over no rows: 0 in MariaDB, NULL in ClickHouse 26', async () => {
     const sql = 'SELECT c.id, (SELECT count(*) FROM shop.orders o WHERE o.customer_id = c.id) AS n FROM shop.customers c WHERE NOT EXISTS (SELECT 1 FROM shop.orders o2 WHERE o2.customer_id = c.id) ORDER BY c.id LIMIT 1';
-    expect(Number((await onMariaDb(sql, null)).rows[0]![1])).toBe(0);
+    expect(Number((await queryMysql(url, sql, null)).rows[0]![1])).toBe(0);
     expect((await preview(sql))[0]![1]).toBeNull();
   });
 
   it('decimal division: MariaDB keeps 4 more digits, ClickHouse the dividend\'s scale', async () => {
     const sql = 'SELECT sum(total) / count(*) AS mean FROM shop.orders';
-    const mine = String((await onMariaDb(sql, null)).rows[0]![0]);
+    const mine = String((await queryMysql(url, sql, null)).rows[0]![0]);
     const theirs = String((await preview(sql))[0]![0]);
     expect(mine.split('.')[1]!.length).toBe(6);
     expect(theirs.split('.')[1]!.length).toBe(2);

@@ -5,7 +5,6 @@
 // a batch of updates, deletes, key changes and inserts on MariaDB → identical again after catch-up.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FieldPacket, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse } from '../../src/adapters/clickhouse/clickhouse.js';
 import { checkFlinkScripts } from '../../src/adapters/flink/flink-sql-checker.js';
@@ -17,12 +16,12 @@ import { PipelineMetrics } from '../../src/core/metrics.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import type { Broker } from '../../src/ports/broker.js';
 import { readGoldenCases } from '../../src/sample/golden-cases.js';
-import { applyMutationBatch, connectSource, loadSourceData } from '../../src/sample/source-data.js';
+import { applyMutationBatch, loadSourceData } from '../../src/sample/source-data.js';
 import { Catalog } from '../../src/stages/sqlgen/catalog.js';
 import { compileSyncPlan } from '../../src/stages/sqlgen/compile.js';
 import type { SyncPlan } from '../../src/stages/sqlgen/plan.js';
 import { SyncExecutor } from '../../src/stages/sync/sync-executor.js';
-import { compareResults, orderOf } from '../support/result-compare.js';
+import { compareResults, orderOf, queryMysql } from '../support/result-compare.js';
 import { quietLogger, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
 
 const suffix = uniqueSuffix();
@@ -37,16 +36,6 @@ const chdbPath = (name: string) => join(PACKAGE_ROOT, '.stack', `chdb-e2e-${suff
 const OUTPUT_SETTINGS = { output_format_json_quote_decimals: 1, output_format_json_quote_64bit_integers: 1, output_format_decimal_trailing_zeros: 1, session_timezone: 'UTC' };
 let broker: Broker;
 
-async function onMariaDb(query: string, db: string | null): Promise<{ columns: string[]; rows: unknown[][] }> {
-  const conn = await connectSource(url);
-  try {
-    if (db) await conn.query('USE ??', [db]);
-    const [rows, fields] = (await conn.query<RowDataPacket[]>({ sql: query, rowsAsArray: true })) as unknown as [unknown[][], FieldPacket[]];
-    return { columns: fields.map((f) => f.name), rows };
-  } finally {
-    await conn.end();
-  }
-}
 
 /**
  * Syncs one case's plan into its own embedded ClickHouse until the unchanged query returns what
@@ -73,7 +62,7 @@ async function syncAndCompare(name: string, plan: SyncPlan, timeoutMs: number): 
       `${name}: ClickHouse to return MariaDB's rows`,
       async () => {
         if (fatal) throw fatal;
-        const expected = await onMariaDb(plan.query, plan.defaultDatabase);
+        const expected = await queryMysql(url, plan.query, plan.defaultDatabase);
         await client.command({ query: `USE \`${plan.defaultDatabase ?? 'default'}\`` });
         const rs = await client.query({ query: plan.query.trim().replace(/;\s*$/, ''), format: 'JSONCompact', clickhouse_settings: { ...plan.clickhouseSettings, ...OUTPUT_SETTINGS } as never });
         const actual = (await rs.json<unknown[]>()) as unknown as { data: unknown[][] };

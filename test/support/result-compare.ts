@@ -1,4 +1,6 @@
+import type { FieldPacket, RowDataPacket } from 'mysql2/promise';
 import NodeSqlParser from 'node-sql-parser';
+import { connectSource } from '../../src/sample/source-data.js';
 
 /**
  * Compares two query results cell by cell across drivers (mysql2 with dateStrings and
@@ -184,4 +186,16 @@ export function orderOf(sql: string, columns: readonly string[]): { ordered: boo
     keys.push(index);
   }
   return { ordered: true, orderKeys: keys };
+}
+
+/** Runs a query on MySQL/MariaDB as the comparisons read it: rows as arrays, with the column names. */
+export async function queryMysql(url: string, query: string, database: string | null): Promise<{ columns: string[]; rows: unknown[][] }> {
+  const conn = await connectSource(url);
+  try {
+    if (database) await conn.query('USE ??', [database]);
+    const [rows, fields] = (await conn.query<RowDataPacket[]>({ sql: query, rowsAsArray: true })) as unknown as [unknown[][], FieldPacket[]];
+    return { columns: fields.map((f) => f.name), rows };
+  } finally {
+    await conn.end();
+  }
 }

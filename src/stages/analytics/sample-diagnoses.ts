@@ -1,4 +1,5 @@
 import type { DiagnosisRecordInput } from './diagnosis-fact.js';
+import { mulberry32 } from '../../sample/prng.js';
 
 /**
  * Deterministic diagnoses-topic records for the analytics test and benchmark: jobs with skewed
@@ -31,17 +32,8 @@ const PRIORITIES = ['low', 'medium', 'high'] as const;
 const PROVIDERS = ['openai:gpt-4o-mini', 'deterministic', 'openai:gpt-4o-mini:degraded'] as const;
 const MINUTE_MS = 60_000;
 
-/** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of the sample generators (mulberry32). */
+export const prng = mulberry32;
 
 export interface SampleDiagnosis extends DiagnosisRecordInput {
   exception_id: string;
