@@ -5,7 +5,11 @@ import type { SchemaRegistryPort } from '../../ports/schema-registry.js';
 import pRetry from 'p-retry';
 
 /** Apicurio's answer to the loser of two concurrent first registrations of a subject. */
-const CONCURRENT_REGISTRATION = /rule named '\w+' already exists/i;
+// Two races of a first registration by several processes: Apicurio's "rule … already exists"; and
+// the client library's compatibility check reading the subject between another process's
+// registration and its compatibility update (NONE for a moment). Both settle on a retry; a real
+// mismatch still fails after the retries.
+const CONCURRENT_REGISTRATION = /rule named '\w+' already exists|Compatibility does not match the configuration/i;
 
 /** Where the registry said "no such schema": the input is wrong, retrying cannot help. */
 function isNotFound(err: unknown): boolean {
@@ -64,9 +68,8 @@ export class ConfluentSchemaRegistry implements SchemaRegistryPort {
 
   /**
    * Idempotent: the same schema under the same subject gets the same id. Two processes
-   * registering a new subject at once race inside Apicurio (it creates the subject's
-   * compatibility rule with the first version; the loser hears "rule … already exists"); the
-   * subject exists by then, so registering again succeeds.
+   * registering a new subject at once race (see CONCURRENT_REGISTRATION); the subject exists by
+   * then, so registering again succeeds.
    */
   async register(subject: string, type: 'AVRO' | 'JSON', schema: string): Promise<number> {
     const once = async () => (await this.registry.register({ type: type === 'AVRO' ? SchemaType.AVRO : SchemaType.JSON, schema }, { subject })).id;
