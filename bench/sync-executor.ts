@@ -9,17 +9,14 @@ import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { createClickHouse } from '../src/adapters/clickhouse/clickhouse.js';
 import { createBroker } from '../src/adapters/kafka/create-broker.js';
-import { ConfluentSchemaRegistry } from '../src/adapters/schema-registry/confluent-registry.js';
-import { ValueDecoder } from '../src/adapters/schema-registry/value-decoder.js';
 import { cdcTopic } from '../src/cdc/debezium-connector.js';
 import { loadConfig } from '../src/core/config.js';
 import { createLogger } from '../src/core/logger.js';
-import { PipelineMetrics } from '../src/core/metrics.js';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { Catalog } from '../src/stages/sqlgen/catalog.js';
 import { compileSyncPlan } from '../src/stages/sqlgen/compile.js';
 import { readMysqlCatalog } from '../src/adapters/mysql/source-catalog.js';
-import { SyncExecutor } from '../src/stages/sync/sync-executor.js';
+import { syncExecutorFromConfig } from '../src/stages/sync/sync-executor.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' } } });
 const rows = Number(values.rows);
@@ -56,15 +53,13 @@ try {
 
   const catalog = Catalog.merge([await readMysqlCatalog({ name: 'local', url: config.mysql.url, databases: [db] })]);
   const plan = compileSyncPlan(`SELECT status, count(*) AS orders, sum(amount) AS total FROM \`${db}\`.orders GROUP BY status`, { catalog, source: 'kafka-debezium-json' });
-  const executor = new SyncExecutor({
+  const executor = syncExecutorFromConfig({
     plan,
     name: `bench-${id}`,
     broker,
     clickhouse: client,
-    decoder: new ValueDecoder(new ConfluentSchemaRegistry(config.schemaRegistry), config.ingest.maxMessageBytes),
     config,
     logger,
-    metrics: new PipelineMetrics(),
     onFatal: (err) => {
       throw err;
     },

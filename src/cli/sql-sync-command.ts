@@ -4,12 +4,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createClickHouse } from '../adapters/clickhouse/clickhouse.js';
 import { createBroker } from '../adapters/kafka/create-broker.js';
-import { ConfluentSchemaRegistry } from '../adapters/schema-registry/confluent-registry.js';
-import { ValueDecoder } from '../adapters/schema-registry/value-decoder.js';
 import { createLogger } from '../core/logger.js';
-import { PipelineMetrics } from '../core/metrics.js';
 import type { SyncPlan } from '../stages/sqlgen/plan.js';
-import { SyncExecutor, type SyncProgress } from '../stages/sync/sync-executor.js';
+import { syncExecutorFromConfig, type SyncProgress } from '../stages/sync/sync-executor.js';
 import { formatCount, loadConfigOrExit } from './shared.js';
 
 /** Reads a plan: report.json itself, or the folder `sql generate --out` wrote. */
@@ -65,15 +62,13 @@ Example:
       const broker = await createBroker(config.kafka, logger);
       const { client } = createClickHouse(config.clickhouse);
       let failure: unknown;
-      const executor = new SyncExecutor({
+      const executor = syncExecutorFromConfig({
         plan,
         name: options.name ?? defaultSyncName(plan),
         broker,
         clickhouse: client,
-        decoder: new ValueDecoder(new ConfluentSchemaRegistry(config.schemaRegistry), config.ingest.maxMessageBytes),
         config,
         logger,
-        metrics: new PipelineMetrics(),
         onFatal: (err) => (failure ??= err),
       });
       const stop = async (code: number) => {

@@ -10,9 +10,6 @@ import { createClickHouse } from '../../src/adapters/clickhouse/clickhouse.js';
 import { checkFlinkScripts } from '../../src/adapters/flink/flink-sql-checker.js';
 import { createBroker } from '../../src/adapters/kafka/create-broker.js';
 import { readMysqlCatalog } from '../../src/adapters/mysql/source-catalog.js';
-import { ConfluentSchemaRegistry } from '../../src/adapters/schema-registry/confluent-registry.js';
-import { ValueDecoder } from '../../src/adapters/schema-registry/value-decoder.js';
-import { PipelineMetrics } from '../../src/core/metrics.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import type { Broker } from '../../src/ports/broker.js';
 import { readGoldenCases } from '../../src/sample/golden-cases.js';
@@ -20,7 +17,7 @@ import { applyMutationBatch, loadSourceData } from '../../src/sample/source-data
 import { Catalog } from '../../src/stages/sqlgen/catalog.js';
 import { compileSyncPlan } from '../../src/stages/sqlgen/compile.js';
 import type { SyncPlan } from '../../src/stages/sqlgen/plan.js';
-import { SyncExecutor } from '../../src/stages/sync/sync-executor.js';
+import { syncExecutorFromConfig } from '../../src/stages/sync/sync-executor.js';
 import { compareResults, orderOf, queryMysql } from '../support/result-compare.js';
 import { quietLogger, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
 
@@ -44,15 +41,13 @@ let broker: Broker;
 async function syncAndCompare(name: string, plan: SyncPlan, timeoutMs: number): Promise<{ rows: number }> {
   const { client } = createClickHouse({ ...config.clickhouse, chdbPath: chdbPath(name) });
   let fatal: unknown;
-  const executor = new SyncExecutor({
+  const executor = syncExecutorFromConfig({
     plan,
     name: `e2e-${suffix}-${name.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 64),
     broker,
     clickhouse: client,
-    decoder: new ValueDecoder(new ConfluentSchemaRegistry(config.schemaRegistry), config.ingest.maxMessageBytes),
     config,
     logger: quietLogger,
-    metrics: new PipelineMetrics(),
     onFatal: (err) => (fatal ??= err),
   });
   try {

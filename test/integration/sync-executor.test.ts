@@ -8,14 +8,11 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse } from '../../src/adapters/clickhouse/clickhouse.js';
 import { createBroker } from '../../src/adapters/kafka/create-broker.js';
-import { ConfluentSchemaRegistry } from '../../src/adapters/schema-registry/confluent-registry.js';
-import { ValueDecoder } from '../../src/adapters/schema-registry/value-decoder.js';
 import { cdcTopic } from '../../src/cdc/debezium-connector.js';
-import { PipelineMetrics } from '../../src/core/metrics.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import type { Broker } from '../../src/ports/broker.js';
 import type { PlannedTable, SyncPlan } from '../../src/stages/sqlgen/plan.js';
-import { SyncExecutor } from '../../src/stages/sync/sync-executor.js';
+import { SyncExecutor, syncExecutorFromConfig } from '../../src/stages/sync/sync-executor.js';
 import { syncInputName } from '../../src/stages/sync/sync-stage.js';
 import { MYSQL_URL } from '../../src/stack/index.js';
 import { quietLogger, testConfig, uniqueSuffix, waitFor } from '../support/integration.js';
@@ -67,15 +64,13 @@ const clickhouse = createClickHouse(config.clickhouse).client;
 const executors: SyncExecutor[] = [];
 
 function executor(): SyncExecutor {
-  const e = new SyncExecutor({
+  const e = syncExecutorFromConfig({
     plan,
     name: `it-${suffix}`,
     broker,
     clickhouse,
-    decoder: new ValueDecoder(new ConfluentSchemaRegistry(config.schemaRegistry), config.ingest.maxMessageBytes),
     config,
     logger: quietLogger,
-    metrics: new PipelineMetrics(),
     onFatal: (err) => {
       throw err;
     },

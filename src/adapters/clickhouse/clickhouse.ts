@@ -81,8 +81,8 @@ export async function migrateClickHouse(client: ClickHouseClient, database: stri
   return applied.map((m) => m.name);
 }
 
-/** Our migration files separate statements with a `;` at the end of a line. */
-function splitStatements(sql: string): string[] {
+/** Statements of our SQL files and generated DDL: each ends with a `;` at the end of a line. */
+export function splitStatements(sql: string): string[] {
   return sql
     .split(/;\s*$/m)
     .map((s) => s.replace(/^\s*--.*$/gm, '').trim())

@@ -1,3 +1,4 @@
+import { splitStatements } from '../../adapters/clickhouse/clickhouse.js';
 import { checkQueryOnScratchClickHouse } from '../../adapters/clickhouse/scratch-check.js';
 import { OpenAiColumnProposer } from '../../adapters/llm/openai-column-proposer.js';
 import { readMysqlCatalog } from '../../adapters/mysql/source-catalog.js';
@@ -12,7 +13,7 @@ import type { SqlJobsDeps } from './sql-jobs-stage.js';
 /** The unchanged query must run on ClickHouse against the DDL an LLM-proposed plan implies. */
 export const clickhouseValidator: PlanValidator = async (plan: SyncPlan) => {
   const result = await checkQueryOnScratchClickHouse({
-    ddl: plan.clickhouseSql.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean),
+    ddl: plan.clickhouseStatements ?? splitStatements(plan.clickhouseSql),
     query: plan.query,
     settings: plan.clickhouseSettings,
     defaultDatabase: plan.defaultDatabase,

@@ -1,8 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { ValueDecoder } from '../../adapters/schema-registry/value-decoder.js';
+import { splitStatements } from '../../adapters/clickhouse/clickhouse.js';
+import { ConfluentSchemaRegistry } from '../../adapters/schema-registry/confluent-registry.js';
+import { ValueDecoder } from '../../adapters/schema-registry/value-decoder.js';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
-import type { PipelineMetrics } from '../../core/metrics.js';
+import { PipelineMetrics } from '../../core/metrics.js';
 import { provisionTopics } from '../../core/provision.js';
 import { StageRunner } from '../../core/runner.js';
 import { TopicCatalog } from '../../core/topic-catalog.js';
@@ -49,7 +51,7 @@ export class SyncExecutor {
 
   async start(): Promise<void> {
     const { plan, broker, clickhouse, config, logger, metrics } = this.o;
-    for (const statement of splitClickHouseStatements(plan.clickhouseSql)) await clickhouse.command({ query: statement });
+    for (const statement of plan.clickhouseStatements ?? splitStatements(plan.clickhouseSql)) await clickhouse.command({ query: statement });
 
     const admin = broker.admin();
     await admin.connect();
@@ -141,10 +143,8 @@ export class SyncExecutor {
   }
 }
 
-/** The plan's ClickHouse DDL, one statement per `;` at a line end (the compiler's output form). */
-export function splitClickHouseStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*$/m)
-    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-    .filter(Boolean);
+/** An executor wired from the configuration: change events decoded as JSON or through the registry. */
+export function syncExecutorFromConfig(o: Omit<SyncExecutorOptions, 'decoder' | 'metrics'> & { metrics?: PipelineMetrics }): SyncExecutor {
+  const decoder = new ValueDecoder(new ConfluentSchemaRegistry(o.config.schemaRegistry), o.config.ingest.maxMessageBytes);
+  return new SyncExecutor({ ...o, decoder, metrics: o.metrics ?? new PipelineMetrics() });
 }

@@ -3,7 +3,7 @@ import { parseChangeEvent } from '../../../../src/cdc/debezium-envelope.js';
 import { PermanentError } from '../../../../src/core/errors.js';
 import type { PlannedTable } from '../../../../src/stages/sqlgen/plan.js';
 import { changeToRows } from '../../../../src/stages/sync/change-rows.js';
-import { splitClickHouseStatements } from '../../../../src/stages/sync/sync-executor.js';
+import { splitStatements } from '../../../../src/adapters/clickhouse/clickhouse.js';
 import { quoteClickHouseIdentifier, syncInputName } from '../../../../src/stages/sync/sync-stage.js';
 
 const column = (name: string, mysqlType: string, nullable = false) => ({ name, mysqlType, flinkType: '', clickhouseType: '', nullable, reasons: [] });
@@ -102,6 +102,6 @@ describe('sync naming and DDL splitting', () => {
   });
 
   it('splits DDL at statement ends, skipping comments', () => {
-    expect(splitClickHouseStatements('-- tables\nCREATE DATABASE IF NOT EXISTS a;\nCREATE TABLE a.t (x UInt8)\nENGINE = Memory;\n')).toEqual(['CREATE DATABASE IF NOT EXISTS a', 'CREATE TABLE a.t (x UInt8)\nENGINE = Memory']);
+    expect(splitStatements('-- tables\nCREATE DATABASE IF NOT EXISTS a;\nCREATE TABLE a.t (x UInt8)\nENGINE = Memory;\n')).toEqual(['CREATE DATABASE IF NOT EXISTS a', 'CREATE TABLE a.t (x UInt8)\nENGINE = Memory']);
   });
 });
