@@ -44,6 +44,25 @@ function classificationBonus(fields: Record<string, unknown>, options: { errorTy
   return options.subtype && options.subtype !== 'unknown' && fields.subtype === options.subtype ? 0.25 : 0.05;
 }
 
+/**
+ * The best `wanted` cases, one per failure (type and subtype) first, then the rest by score.
+ * Three cases of one failure repeat one explanation; when the classification or the wording is
+ * off, the second and third places are worth more as the next-likeliest failures.
+ */
+function diverse(ranked: RetrievedCase[], wanted: number): RetrievedCase[] {
+  const picked: RetrievedCase[] = [];
+  const failures = new Set<string>();
+  for (const c of ranked) {
+    if (picked.length === wanted) break;
+    const failure = `${c.error_type}/${c.subtype}`;
+    if (failures.has(failure)) continue;
+    failures.add(failure);
+    picked.push(c);
+  }
+  for (const c of ranked) if (picked.length < wanted && !picked.includes(c)) picked.push(c);
+  return picked.sort((a, b) => b.score - a.score);
+}
+
 /** Finds the knowledge cases and documentation snippets nearest to an error. */
 export class Retriever {
   readonly collections: { cases: string; docs: string };
@@ -119,7 +138,7 @@ export class Retriever {
       ? await this.store.search(this.collections.cases, vector!, { limit: pool, where: { error_type: options.errorType } })
       : [];
     if (hits.length < Math.min(3, wanted)) hits = await this.store.search(this.collections.cases, vector!, { limit: pool });
-    const cases = hits
+    const ranked = hits
       .map((h) => ({
         case_id: h.id,
         error_type: String(h.fields.error_type),
@@ -130,8 +149,8 @@ export class Retriever {
         verified: h.fields.verified === true,
         score: h.score + (h.fields.verified === true ? VERIFIED_BONUS : 0) + classificationBonus(h.fields, options),
       }))
-      .sort((a, b) => b.score - a.score)
-      .slice(0, wanted);
+      .sort((a, b) => b.score - a.score);
+    const cases = diverse(ranked, wanted);
     // The best case's curated links first (written for that failure), then the nearest snippets.
     const linked = String(hits.find((h) => h.id === cases[0]?.case_id)?.fields.related_docs ?? '').split(',').filter(Boolean);
     const wantedDocs = options.docs ?? 3;

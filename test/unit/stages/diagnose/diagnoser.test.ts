@@ -63,6 +63,19 @@ describe('retrieval', () => {
     expect(ckpt.cases[0]!.case_id).toBe('kb-ckpt-timeout');
   });
 
+  it('the top cases name different failures before a second case of one failure', async () => {
+    const r = await retriever();
+    const heapTwin = { ...CASES[1]!, case_id: 'kb-oom-heap-2', error_pattern: 'java.lang.OutOfMemoryError: Java heap space (large state)' };
+    await r.indexCases([heapTwin]);
+    const text = 'java.lang.OutOfMemoryError: Java heap space';
+    // Two cases of the heap failure are the nearest; the second place still goes to another failure.
+    const two = await r.retrieve(text, { cases: 2, errorType: 'oom', subtype: 'heap_oom', confident: true });
+    expect(two.cases.map((c) => c.subtype)).toEqual(['heap_oom', 'metaspace_oom']);
+    // Once every failure has a place, the twin fills the rest, in score order.
+    const three = await r.retrieve(text, { cases: 3, errorType: 'oom', subtype: 'heap_oom', confident: true });
+    expect(three.cases.map((c) => c.subtype)).toEqual(['heap_oom', 'heap_oom', 'metaspace_oom']);
+  });
+
   it('the embedded store filters, ranks and persists', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pd-vec-'));
     try {
