@@ -37,8 +37,9 @@ export function isExceptionHeader(line: string): boolean {
 }
 
 // Words of failure that Flink also logs below WARN (e.g. "Checkpoint 17 of job … expired before
-// completing" and "… switched from RUNNING to FAILED" are INFO lines).
-const FAILURE_WORDS = /exception|error|fail|expired|declined|abort|timeout|timed out|refused|killed|lost|unreachable|backpressure|out of memory/i;
+// completing", "… switched from RUNNING to FAILED" and YARN's "running beyond physical memory
+// limits. … Killing container." are INFO lines).
+const FAILURE_WORDS = /exception|error|fail|expired|declined|abort|timeout|timed out|refused|killed|killing|lost|unreachable|backpressure|out of memory|beyond .*limits?|exceed|insufficient|not enough|could not|cannot|unable to|stuck|denied|corrupt/i;
 
 /** Whether a line speaks of a failure in words, whatever its level. */
 export function mentionsFailure(text: string): boolean {

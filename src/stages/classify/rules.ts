@@ -34,8 +34,8 @@ export const FRAME_RULES: readonly Rule[] = [
 
 export const RULES: readonly Rule[] = [
   // --- memory: checked first, an OOM explains most of what fails after it -------------------
-  r('oom.metaspace', 'oom', 'metaspace_oom', /OutOfMemoryError:\s*Metaspace/i),
-  r('oom.direct', 'oom', 'direct_memory_oom', /OutOfMemoryError:\s*Direct buffer memory|Cannot reserve \d+ bytes of direct buffer memory/i),
+  r('oom.metaspace', 'oom', 'metaspace_oom', /OutOfMemoryError:\s*Metaspace|metaspace out-of-memory error/i),
+  r('oom.direct', 'oom', 'direct_memory_oom', /OutOfMemoryError:\s*Direct buffer memory|Cannot reserve \d+ bytes of direct buffer memory|Cause: Direct buffer memory|direct out-of-memory error/i),
   r('oom.gc', 'oom', 'gc_overhead', /GC overhead limit exceeded/i),
   r('oom.heap', 'oom', 'heap_oom', /OutOfMemoryError(?::\s*(?:Java heap space|Requested array size exceeds VM limit))?/),
   r('oom.container', 'oom', 'container_killed', /beyond (?:the )?(?:physical|virtual) memory limits?|OOMKilled|exit(?:ed)? (?:with )?(?:code|status)[:= ]*137\b|Container (?:\[[^\]]*\] |\S+ )?(?:was |is )?killed|Killing container|killed by (?:the )?(?:kernel|OOM)|Pod .* (?:was )?evicted.*memory/i),
@@ -45,10 +45,12 @@ export const RULES: readonly Rule[] = [
   r('ckpt.tolerable', 'checkpoint_failure', 'checkpoint_tolerable_failures_exceeded', /Exceeded checkpoint tolerable failure threshold/i),
   r('ckpt.expired', 'checkpoint_failure', 'checkpoint_timeout', /Checkpoint (?:\d+ )?(?:of job \S+ )?expired before completing|checkpoint (?:was )?(?:aborted|canceled|cancelled) (?:due to|because of) (?:a )?timeout|Checkpoint .*timed out|CHECKPOINT_EXPIRED/i),
   r('ckpt.declined', 'checkpoint_failure', 'checkpoint_declined', /Checkpoint was declined|declined (?:the )?checkpoint|CheckpointDeclined|Task .* (?:is not being executed at the moment|was not running)|Not all required tasks are currently running|CHECKPOINT_DECLINED|Aborting checkpoint/i),
+  r('ckpt.async-cancelled', 'checkpoint_failure', 'checkpoint_declined', /could not be completed\.?\s*(?:java\.util\.concurrent\.)?CancellationException/i),
+  r('ckpt.file-missing', 'checkpoint_failure', 'checkpoint_storage_failure', /(?:FileNotFoundException|File does not exist|No such file).*(?:chk-\d+|savepoint-|checkpoints?\/|_metadata)/i),
   r('ckpt.storage', 'checkpoint_failure', 'checkpoint_storage_failure', /Could not (?:materialize|complete snapshot|perform checkpoint|flush and close the file system output stream|write checkpoint)|Failed to (?:write|upload|persist|finalize) (?:the )?(?:checkpoint|state|metadata)|(?:Asynchronous|async) (?:checkpoint|snapshot) (?:part )?(?:of .* )?failed|asynchronous part of checkpoint \d+ could not be completed|Error while (?:uploading|writing) checkpoint|Could not (?:close|open|create) the (?:state|checkpoint) (?:stream|file|directory)|larger than the maximum permitted memory-backed state/i),
   r('ckpt.serializer', 'deserialization_error', 'state_serializer_incompatible', /StateMigrationException|(?:new|restored) (?:state )?serializer (?:is|cannot be) incompatible|incompatible (?:state )?serializer|TypeSerializerSnapshot|state schema (?:evolution|migration)/i),
-  r('ckpt.restore', 'checkpoint_failure', 'state_restore_failure', /(?:Could not|Failed to|Cannot) (?:restore|recover|rollback to|map checkpoint\/savepoint state)|Cannot map checkpoint|Failed to restore|restore (?:operator )?state backend|Exception while restoring|while restoring (?:keyed|operator) state|Savepoint .* (?:could not be|cannot be) (?:restored|found)|unable to restore/i),
-  r('ckpt.rocksdb', 'checkpoint_failure', 'state_backend_failure', /RocksDBException|RocksDB .*(?:failed|error|corrupt)|(?:failed|error) .*RocksDB/i),
+  r('ckpt.restore', 'checkpoint_failure', 'state_restore_failure', /(?:Could not|Failed to|Cannot) (?:restore|recover|rollback to|map checkpoint\/savepoint state)|Cannot map checkpoint|Failed to restore|restore (?:operator )?state backend|Exception while restoring|while restoring (?:keyed|operator) state|Savepoint .* (?:could not be|cannot be) (?:restored|found)|unable to restore|db history topic or its content is fully or partially missing|history topic .* (?:is )?missing/i),
+  r('ckpt.rocksdb', 'checkpoint_failure', 'state_backend_failure', /RocksDBException|RocksDB .*(?:failed|error|corrupt)|(?:failed|error) .*RocksDB|native RocksDB library|librocksdbjni/i),
   r('ckpt.generic', 'checkpoint_failure', 'checkpoint_declined', /CheckpointException|checkpoint (?:failed|failure)|Failure to finalize checkpoint/i, 'generic'),
 
   // --- deserialization --------------------------------------------------------------------
@@ -68,19 +70,21 @@ export const RULES: readonly Rule[] = [
   // --- network ----------------------------------------------------------------------------
   r('net.tm-lost', 'network', 'remote_task_manager_lost', /Connection unexpectedly closed by remote task manager|RemoteTransportException|LocalTransportException|Lost connection to (?:task ?manager|the JobManager)|TaskManager .* (?:is no longer reachable|disconnected|lost)|Remote (?:task manager|peer) .* (?:lost|closed)/i),
   r('net.heartbeat', 'network', 'heartbeat_timeout', /Heartbeat of (?:TaskManager|JobManager|ResourceManager) (?:with id \S+ )?timed out|heartbeat (?:request )?(?:has )?timed out|HeartbeatTimeout|The heartbeat of .* timed out/i),
-  r('net.rpc', 'network', 'rpc_timeout', /AskTimeoutException|RpcTimeout|Ask timed out|RegistrationTimeoutException|Could not register at the (?:ResourceManager|JobManager)|RecipientUnreachableException|akka\.(?:pattern|remote)|pekko\.(?:pattern|remote)|Could not (?:connect|reach) to rpc endpoint/i),
   r('net.kafka', 'network', 'kafka_broker_unreachable', /org\.apache\.kafka\.common\.errors\.(?:TimeoutException|NetworkException|DisconnectException)|Timeout expired (?:while|after) .*(?:metadata|fetch|commit|ms)|Failed to (?:update|get|fetch) (?:topic )?metadata|Topic .* not present in metadata|Broker may not be available|Bootstrap broker .* disconnected|Connection to node -?\d+ .* (?:could not be established|terminated)|Failed to send data to Kafka/i),
   r('net.partition', 'network', 'partition_not_found', /PartitionNotFoundException|Partition .* not found/i),
   r('net.host', 'network', 'unknown_host', /UnknownHostException|Name or service not known|nodename nor servname|Temporary failure in name resolution/i),
   r('net.refused', 'network', 'connection_refused', /Connection refused|java\.net\.ConnectException|NoRouteToHostException|SocketTimeoutException|Connection reset by peer|Connection timed out|ClosedChannelException|Broken pipe/i),
+  r('net.rpc', 'network', 'rpc_timeout', /AskTimeoutException|RpcTimeout|Ask timed out|RegistrationTimeoutException|Could not register at the (?:ResourceManager|JobManager)|RecipientUnreachableException|akka\.(?:pattern|remote)|pekko\.(?:pattern|remote)|Could not (?:connect|reach) to rpc endpoint/i),
 
   // --- other ------------------------------------------------------------------------------
-  r('other.classpath', 'other', 'class_not_found', /ClassNotFoundException|NoClassDefFoundError|Could not find any factory for identifier|Cannot load user class|Could not find any format factory/i),
-  r('other.linkage', 'other', 'dependency_conflict', /NoSuchMethodError|NoSuchFieldError|LinkageError|IncompatibleClassChangeError|AbstractMethodError|cannot be cast to .* (?:loader|are in unnamed module)/i),
-  r('other.sql', 'other', 'sql_validation', /org\.apache\.flink\.table\.api\.(?:ValidationException|TableException|SqlParserException)|SqlValidatorException|SQL validation failed|Column '.*' not found|Object '.*' not found|Cannot resolve field|Encountered .* at line \d+/i),
-  r('other.config', 'other', 'configuration_error', /IllegalConfigurationException|Missing required options|Unsupported options found|Invalid configuration|ConfigException|\bis required for\b|please (?:declare|set|specify|configure)\b|does not match the configured|Specify the right/i),
+  r('other.classpath', 'other', 'class_not_found', /ClassNotFoundException|NoClassDefFoundError|Could not find any factory for identifier|Cannot load user class|Could not find any format factory|Could not find a suitable table factory|NoMatchingTableFactoryException|No ExecutorFactory found/i),
+  r('other.linkage', 'other', 'dependency_conflict', /NoSuchMethodError|NoSuchFieldError|LinkageError|IncompatibleClassChangeError|AbstractMethodError|cannot be cast to .* (?:loader|are in unnamed module)|cannot assign instance of .* to field|ServiceConfigurationError|not a subtype|near 'MASTER STATUS'/i),
+  r('other.user-code', 'other', 'user_code_exception', /contains no execute\(\) calls|Cannot have more than one execute\(\)|outside of a keyed context|Error received from SDK harness|Traceback \(most recent call last\)/i),
+  r('other.sql', 'other', 'sql_validation', /SqlValidatorException|SQL validation failed|SQL parse failed|Column '.*' not found|Object '.*' not found|Cannot resolve field|Encountered .* at line \d+|declare primary key for sink table|doesn't support consuming update(?: and delete)? changes/i),
+  r('other.config', 'other', 'configuration_error', /IllegalConfigurationException|Missing required options|Unsupported options found|Invalid configuration|ConfigException|\bis required for\b|please (?:declare|set|specify|configure)\b|does not match the configured|Specify the right|check-leaked-classloader|Public Key Retrieval is not allowed|PRECONDITION_FAILED - inequivalent arg|Could not start rest endpoint on any port|Address already in use/i),
   r('other.permission', 'other', 'permission_denied', /AccessDeniedException|Permission denied|AccessControlException|403 Forbidden|Access Denied|Status Code: 403|Not authorized/i),
   r('other.npe', 'other', 'null_pointer', /NullPointerException/),
+  r('other.sql-class', 'other', 'sql_validation', /org\.apache\.flink\.table\.api\.(?:ValidationException|TableException|SqlParserException)|SqlParserException/, 'generic'),
   r('net.timeout-generic', 'network', 'rpc_timeout', /java\.util\.concurrent\.TimeoutException/, 'generic'),
   r('net.io-generic', 'network', 'connection_refused', /java\.net\.\w+Exception|java\.nio\.channels\.\w+Exception/, 'generic'),
 ];

@@ -47,6 +47,29 @@ describe('classifyByRules', () => {
     expect(classify("org.apache.flink.runtime.io.network.netty.exception.RemoteTransportException: Connection unexpectedly closed by remote task manager 'tm-3/10.0.0.3:41023'.").subtype).toBe('remote_task_manager_lost');
   });
 
+  it('names the reason inside an RPC association failure rather than the RPC layer', () => {
+    const gated = (reason: string) => `WARN  org.apache.pekko.remote.ReliableDeliverySupervisor - Association with remote system [pekko.tcp://flink@jm:6123] has failed, address is now gated for [50] ms. Reason: [Association failed with [pekko.tcp://flink@jm:6123]] Caused by: [${reason}]`;
+    expect(classify(gated('java.net.ConnectException: Connection refused: jm/10.0.0.2:6123')).subtype).toBe('connection_refused');
+    expect(classify(gated('java.net.UnknownHostException: jm: Name or service not known')).subtype).toBe('unknown_host');
+  });
+
+  it('reads a failure Flink logs at INFO (a YARN memory kill), not an INFO line that merely says could not', () => {
+    const kill = 'INFO  org.apache.flink.yarn.YarnResourceManagerDriver - Worker container_01_000003 is terminated. Diagnostics: Container [pid=1,containerID=container_01_000003] is running beyond physical memory limits. Current usage: 4.1 GB of 4 GB physical memory used. Killing container.';
+    expect(classify(kill)).toMatchObject({ error_type: 'oom', subtype: 'container_killed' });
+    expect(classify('INFO  org.apache.flink.runtime.util.HadoopUtils - Could not find Hadoop configuration via any of the supported methods (Flink configuration, environment variables).').error_type).toBe('none');
+  });
+
+  it('looks through a TableException wrapper to the missing connector', () => {
+    const text = [
+      'org.apache.flink.table.api.TableException: findAndCreateTableSource failed.',
+      '\tat org.apache.flink.table.factories.TableFactoryUtil.findAndCreateTableSource(TableFactoryUtil.java:49)',
+      "Caused by: org.apache.flink.table.api.NoMatchingTableFactoryException: Could not find a suitable table factory for 'org.apache.flink.table.factories.TableSourceFactory' in",
+      'the classpath.',
+    ].join('\n');
+    expect(classify(text)).toMatchObject({ error_type: 'other', subtype: 'class_not_found' });
+    expect(classify('org.apache.flink.table.api.TableException: Unsupported query: windowed TopN on an update stream')).toMatchObject({ subtype: 'sql_validation', confidence: 0.6 });
+  });
+
   it('uses only labels from the taxonomy', () => {
     for (const rule of [...RULES, ...FRAME_RULES]) {
       expect(ERROR_TYPES).toContain(rule.type);
