@@ -8,6 +8,57 @@ const classify = (text: string, level?: string) => {
   return rest;
 };
 
+// Flink's own lifecycle lines (templates from its sources, 1.12–2.0) that must not read as failures.
+const BENIGN_FLINK_LINES = [
+  '2024-05-01 10:00:00,000 INFO  org.apache.flink.runtime.checkpoint.CheckpointCoordinator [] - Triggering checkpoint 12 (type=CheckpointType{name=\'Checkpoint\', sharingFilesStrategy=FORWARD_BACKWARD}) @ 1714557600000 for job 6b1c.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.checkpoint.CheckpointCoordinator [] - Completed checkpoint 12 for job 6b1c (51234 bytes, checkpointDuration=812 ms, finalizationTime=3 ms).',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.source.coordinator.SourceCoordinator [] - Marking checkpoint 12 as aborted for source Source: kafka.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.streaming.runtime.tasks.SubtaskCheckpointCoordinatorImpl [] - Checkpoint 13 has been notified as aborted, would not trigger any checkpoint.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.checkpoint.CheckpointFailureManager [] - Failed to trigger checkpoint for job 6b1c since The minimum time between checkpoints is still pending. Checkpoint will be triggered after the minimum time..',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.checkpoint.CheckpointCoordinator [] - No checkpoint found during restore.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.taskmanager.Task [] - Attempting to cancel task Source: kafka (1/2)#0 (a1b2).',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.taskmanager.Task [] - Triggering cancellation of task code Source: kafka (1/2)#0 (a1b2).',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.jobmaster.JobMaster [] - Disconnect TaskExecutor 10.0.0.5:35001-a1b2 because: The TaskExecutor is shutting down.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.resourcemanager.StandaloneResourceManager [] - Closing TaskExecutor connection 10.0.0.5:35001-a1b2 because: The slot manager has determined that the resource is no longer needed.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.io.network.buffer.NetworkBufferPool [] - Allocated 128 MB for network buffer pool (number of memory segments: 4096, bytes per segment: 32768).',
+  '2024-05-01 10:00:01,000 WARN  org.apache.flink.runtime.io.network.buffer.NetworkBufferPool [] - Memory usage [74%] went back to normal',
+  '2024-05-01 10:00:01,000 WARN  org.apache.flink.connector.kafka.source.reader.KafkaSourceReader [] - Offset commit on checkpoint is disabled. Consuming offset will not be reported back to Kafka cluster.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.kafka.clients.NetworkClient [] - [Consumer clientId=c-1, groupId=g] Node -1 disconnected.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.kafka.clients.consumer.internals.SubscriptionState [] - [Consumer clientId=c-1, groupId=g] Resetting offset for partition orders-0 to position FetchPosition{offset=42}.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.contrib.streaming.state.RocksDBKeyedStateBackend [] - Closed RocksDB State Backend. Cleaning up RocksDB working directory /tmp/rocksdb.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.contrib.streaming.state.RocksDBKeyedStateBackendBuilder [] - Finished building RocksDB keyed state-backend at /tmp/rocksdb.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend [] - Attempting to load RocksDB native library and store it under \'/tmp/rocksdb-lib\'',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.state.StateBackendLoader [] - Cannot decide whether state backend uses managed memory. Will reserve managed memory by default.',
+  '2024-05-01 10:00:01,000 WARN  org.apache.flink.runtime.state.StateBackendLoader [] - MemoryStateBackend has been deprecated. Please use \'hashmap\' state backend instead.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.checkpoint.CheckpointCoordinator [] - Restoring job 6b1c from Checkpoint 11 @ 1714557500000 for 6b1c located at s3://bucket/chk-11.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.pekko.remote.RemoteActorRefProvider$RemotingTerminator [] - Shutting down remote daemon.',
+  '2024-05-01 10:00:01,000 WARN  org.apache.pekko.remote.EndpointManager [] - Remote system with address [pekko.tcp://flink@10.0.0.5:6122] has shut down. Address is now gated for 50 ms, all messages to this address will be delivered to dead letters.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.contrib.streaming.state.RocksDBKeyedStateBackend [] - Performing state migration for state ValueState because the state serializer\'s schema, i.e. serialization format, has changed.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.runtime.state.heap.HeapRestoreOperation [] - Finished restoring from state handle: KeyGroupsStateHandle{...}.',
+  '2024-05-01 10:00:01,000 INFO  org.apache.flink.api.java.typeutils.runtime.kryo.KryoSerializer [] - Kryo serializer scala extensions are not available.',
+];
+
+// One instance per template of Flink's failure messages (from its sources), with the label it names.
+const FLINK_FAILURES: [string, string, string][] = [
+  ['java.lang.IllegalStateException: Buffer pool has already been destroyed.', 'backpressure', 'buffer_request_timeout'],
+  ["java.io.IOException: Timeout triggered when requesting exclusive buffers: The total number of network buffers is currently set to 2048 of 32768 bytes each.,  or you may increase the timeout which is 30000ms by setting the key 'taskmanager.network.memory.exclusive-buffers-request-timeout-ms'.", 'backpressure', 'buffer_request_timeout'],
+  ['WARN  org.apache.flink.runtime.io.network.buffer.NetworkBufferPool - Memory usage [100%] is too high to satisfy all of the requests. This can severely impact network throughput.', 'backpressure', 'insufficient_network_buffers'],
+  ['{"subtasks":[{"subtask":0,"backpressure-level":"high","ratio":0.92}]}', 'backpressure', 'backpressure_high'],
+  ['org.apache.flink.util.FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold. The latest checkpoint failed due to Checkpoint expired before completing., view the Checkpoint History tab or the Job Manager log to find out why continuous checkpoints failed.', 'checkpoint_failure', 'checkpoint_tolerable_failures_exceeded'],
+  ['WARN  org.apache.flink.runtime.checkpoint.CheckpointCoordinator - Received late message for now expired checkpoint attempt 7 from task 3f2a of job 6b1c at tm-1.', 'checkpoint_failure', 'checkpoint_timeout'],
+  ['org.apache.flink.runtime.checkpoint.CheckpointException: Task received cancellation from one of its inputs', 'checkpoint_failure', 'checkpoint_declined'],
+  ['java.io.IOException: Could not flush to file and close the file system output stream to s3://bucket/chk-9/a1b2 in order to obtain the stream state handle', 'checkpoint_failure', 'checkpoint_storage_failure'],
+  ["java.io.IOException: Unexpected magic number. This can have multiple reasons: (1) You are trying to load a Flink 1.0 savepoint, which is not supported by this version of Flink.", 'checkpoint_failure', 'state_restore_failure'],
+  ['org.apache.flink.util.FlinkRuntimeException: Internal exception found in RocksDB', 'checkpoint_failure', 'state_backend_failure'],
+  ['org.apache.flink.util.StateMigrationException: The new state serializer (PojoSerializer) must not be incompatible with the old state serializer (PojoSerializer).', 'deserialization_error', 'state_serializer_incompatible'],
+  ["java.io.IOException: Corrupt Debezium JSON message '{\"op\":1}'.", 'deserialization_error', 'json_parse_error'],
+  ['org.apache.flink.runtime.memory.MemoryReservationException: Could not allocate 33554432 bytes, only 0 bytes are remaining.', 'oom', 'managed_memory_insufficient'],
+  ["Container [pid=1,containerID=container_01] is running 8192B beyond the 'PHYSICAL' memory limit. Current usage: 4.0 GB of 4 GB physical memory used. Killing container.", 'oom', 'container_killed'],
+  ['java.util.concurrent.TimeoutException: Invocation of [RemoteRpcInvocation(JobMasterGateway.updateTaskExecutionState(TaskExecutionState))] at recipient [pekko.tcp://flink@jm:6123/user/rpc/jobmanager_2] timed out.', 'network', 'rpc_timeout'],
+  ['org.apache.flink.runtime.jobmaster.JobMasterException: ResourceManager with id 0f1e is no longer reachable.', 'network', 'heartbeat_timeout'],
+  ['org.apache.kafka.common.errors.TimeoutException: Expiring 12 record(s) for orders-3:120001 ms has passed since batch creation', 'network', 'kafka_broker_unreachable'],
+];
+
 describe('classifyByRules', () => {
   it('lets the deepest specific cause decide under generic wrappers', () => {
     const text = [
@@ -68,6 +119,14 @@ describe('classifyByRules', () => {
     ].join('\n');
     expect(classify(text)).toMatchObject({ error_type: 'other', subtype: 'class_not_found' });
     expect(classify('org.apache.flink.table.api.TableException: Unsupported query: windowed TopN on an update stream')).toMatchObject({ subtype: 'sql_validation', confidence: 0.6 });
+  });
+
+  it("reads Flink's own lifecycle lines as none", () => {
+    for (const line of BENIGN_FLINK_LINES) expect(classify(line).error_type, line).toBe('none');
+  });
+
+  it("names the failure Flink's own messages describe", () => {
+    for (const [text, type, subtype] of FLINK_FAILURES) expect(classify(text), text).toMatchObject({ error_type: type, subtype });
   });
 
   it('uses only labels from the taxonomy', () => {
