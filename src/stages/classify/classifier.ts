@@ -79,15 +79,25 @@ function firstMatch(list: Candidate[], rules: readonly Rule[]): { rule: Rule; ca
 
 /**
  * `firstMatch` for the specific rules, trying on each candidate only the rules whose required
- * literals it contains (most candidates contain none, and are skipped after one scan).
+ * literals it contains (most candidates contain none, and are skipped after one scan). A
+ * candidate spread over several lines is also tried with its lines joined: mail archives and log
+ * viewers wrap long messages ("Could\nnot finalize the pending checkpoint"), which breaks every
+ * phrase a rule looks for. Joined text is the fallback only, so a rule cannot match across lines
+ * where the lines as written already name a failure.
  */
 function firstSpecificMatch(list: Candidate[]): { rule: Rule; candidate: Candidate } | undefined {
   for (const candidate of list) {
-    if (SPECIFIC_LITERALS.scan(candidate.text, possible) === 0) continue;
-    for (let r = 0; r < SPECIFIC.length; r++) {
-      if (possible[r] && SPECIFIC[r]!.pattern.test(candidate.text)) return { rule: SPECIFIC[r]!, candidate };
-    }
+    const rule = specificRuleFor(candidate.text) ?? (candidate.text.includes('\n') ? specificRuleFor(candidate.text.replace(LINE_BREAK, ' ')) : undefined);
+    if (rule) return { rule, candidate };
   }
+  return undefined;
+}
+
+const LINE_BREAK = /[ \t]*\r?\n\s*/g;
+
+function specificRuleFor(text: string): Rule | undefined {
+  if (SPECIFIC_LITERALS.scan(text, possible) === 0) return undefined;
+  for (let r = 0; r < SPECIFIC.length; r++) if (possible[r] && SPECIFIC[r]!.pattern.test(text)) return SPECIFIC[r];
   return undefined;
 }
 

@@ -129,6 +129,16 @@ describe('classifyByRules', () => {
     for (const [text, type, subtype] of FLINK_FAILURES) expect(classify(text), text).toMatchObject({ error_type: type, subtype });
   });
 
+  it('reads a message that a mail archive or log viewer wrapped over several lines', () => {
+    const wrapped = 'WARN org.apache.flink.runtime.jobmaster.JobMaster - Error while processing\ncheckpoint acknowledgement message throwable:org.apache.flink.runtime.checkpoint.CheckpointException: Could\nnot finalize the pending checkpoint 11. Failure reason: Failure to finalize\ncheckpoint.';
+    expect(classify(wrapped)).toMatchObject({ error_type: 'checkpoint_failure', subtype: 'checkpoint_storage_failure' });
+  });
+
+  it('reads a thread dump of a task canceler as a stalled cancellation', () => {
+    const dump = '"Canceler for Sink: jdbc (2/4)#0 (5f1e)" #812 daemon prio=5 os_prio=0 tid=0x00007f waiting for monitor entry [0x00007f]\n   java.lang.Thread.State: BLOCKED (on object monitor)\n\tat com.acme.JdbcSink.close(JdbcSink.java:88)';
+    expect(classify(dump)).toMatchObject({ error_type: 'backpressure', subtype: 'task_cancellation_timeout' });
+  });
+
   it('uses only labels from the taxonomy', () => {
     for (const rule of [...RULES, ...FRAME_RULES]) {
       expect(ERROR_TYPES).toContain(rule.type);
