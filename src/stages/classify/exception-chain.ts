@@ -32,6 +32,9 @@ export interface ExceptionChain {
 const HEADER =
   /^\s*(?:(Caused by|Suppressed):\s+|Exception in thread "[^"]*"\s+)?((?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable|Failure|Fault|Exceeded|Timeout)[\w$]*)(?::\s?(.*))?$/;
 const FRAME = /^\s*at\s+(\S.*)$/;
+// An exception named after a marker inside a log line: `failure cause: pkg.SomeException: msg`.
+const INLINE_HEADER =
+  /\b(?:failure cause|cause|throwable|exception|error|reason)\s*[:=]\s*\[?((?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)[\w$]*)(?::\s?(.*))?$/i;
 const ELIDED = /^\s*\.\.\.\s+(\d+)\s+(?:more|common frames omitted)/;
 
 // A header line names a type with one of these words; checking for them first spares the
@@ -115,6 +118,16 @@ export function parseExceptionChain(text: string): ExceptionChain {
         if (rest) current.message = current.message ? `${current.message}\n${rest}` : rest;
       }
     } else {
+      // Flink ≥ 1.15 puts the exception on the log line itself ("… switched from RUNNING to FAILED
+      // with failure cause: java.io.IOException: …"), with its frames below.
+      const inline = HEADER_WORD.test(line) ? INLINE_HEADER.exec(line) : null;
+      if (inline) {
+        const before = line.slice(0, inline.index + inline[0].indexOf(inline[1]!)).trim();
+        if (before) preamble.push(before);
+        current = { className: inline[1]!, message: (inline[2] ?? '').trim(), frames: [], elided: 0, kind: 'top', depth: 0 };
+        nodes.push(current);
+        continue;
+      }
       const rest = line.trim();
       if (rest) preamble.push(rest);
     }

@@ -56,6 +56,11 @@ const FLINK_FAILURES: [string, string, string][] = [
   ["Container [pid=1,containerID=container_01] is running 8192B beyond the 'PHYSICAL' memory limit. Current usage: 4.0 GB of 4 GB physical memory used. Killing container.", 'oom', 'container_killed'],
   ['java.util.concurrent.TimeoutException: Invocation of [RemoteRpcInvocation(JobMasterGateway.updateTaskExecutionState(TaskExecutionState))] at recipient [pekko.tcp://flink@jm:6123/user/rpc/jobmanager_2] timed out.', 'network', 'rpc_timeout'],
   ['org.apache.flink.runtime.jobmaster.JobMasterException: ResourceManager with id 0f1e is no longer reachable.', 'network', 'heartbeat_timeout'],
+  ["org.apache.flink.core.fs.UnsupportedFileSystemSchemeException: Could not find a file system implementation for scheme 'hdfs'.", 'other', 'class_not_found'],
+  ['java.lang.reflect.InaccessibleObjectException: Unable to make field private final byte[] java.lang.String.value accessible: module java.base does not "opens java.lang" to unnamed module @4e4aea35', 'other', 'dependency_conflict'],
+  ["Error: VM option 'UseZGC' is experimental and must be enabled via -XX:+UnlockExperimentalVMOptions.\nError: Could not create the Java Virtual Machine.", 'other', 'configuration_error'],
+  ['  File "/opt/job/udfs.py", line 12, in eval\n    return int(s)\nValueError: invalid literal for int() with base 10', 'other', 'user_code_exception'],
+  ["org.apache.flink.table.api.ValidationException: Unable to create a source for reading table 'kafka_in'.\n\nTable options are:\n\n'format'='json'\n'json.ignore-parse-errors'='true'\nCaused by: org.apache.flink.table.api.ValidationException: Could not find any factory for identifier 'json' that implements 'org.apache.flink.table.factories.DeserializationFormatFactory' in the classpath.", 'other', 'class_not_found'],
   ['org.apache.kafka.common.errors.TimeoutException: Expiring 12 record(s) for orders-3:120001 ms has passed since batch creation', 'network', 'kafka_broker_unreachable'],
 ];
 

@@ -48,4 +48,17 @@ describe('parseExceptionChain', () => {
     expect(parseExceptionChain('Note: the job restarted at 12:00').nodes).toEqual([]);
     expect(parseExceptionChain('config.checkpoint.timeout: 10 min').nodes).toEqual([]);
   });
+
+  it('finds an exception on the log line itself, after "failure cause:"', () => {
+    const text = [
+      '2024-05-07 07:16:32,027 WARN  org.apache.flink.runtime.taskmanager.Task [] - Map (1/2)#1 (9ab4) switched from RUNNING to FAILED with failure cause: java.lang.IllegalStateException: state is gone',
+      '\tat com.acme.Job$Fn.map(Job.java:42)',
+      'Caused by: java.io.IOException: disk full',
+    ].join('\n');
+    const chain = parseExceptionChain(text);
+    expect(chain.preamble).toMatch(/switched from RUNNING to FAILED with failure cause:$/);
+    expect(chain.nodes.map(headline)).toEqual(['java.lang.IllegalStateException: state is gone', 'java.io.IOException: disk full']);
+    expect(chain.nodes[0]!.frames).toEqual(['com.acme.Job$Fn.map(Job.java:42)']);
+    expect(parseExceptionChain('WARN Recovering after an error: retrying in 5 s').nodes).toEqual([]);
+  });
 });
