@@ -61,6 +61,9 @@ const FLINK_FAILURES: [string, string, string][] = [
   ["Error: VM option 'UseZGC' is experimental and must be enabled via -XX:+UnlockExperimentalVMOptions.\nError: Could not create the Java Virtual Machine.", 'other', 'configuration_error'],
   ['  File "/opt/job/udfs.py", line 12, in eval\n    return int(s)\nValueError: invalid literal for int() with base 10', 'other', 'user_code_exception'],
   ["org.apache.flink.table.api.ValidationException: Unable to create a source for reading table 'kafka_in'.\n\nTable options are:\n\n'format'='json'\n'json.ignore-parse-errors'='true'\nCaused by: org.apache.flink.table.api.ValidationException: Could not find any factory for identifier 'json' that implements 'org.apache.flink.table.factories.DeserializationFormatFactory' in the classpath.", 'other', 'class_not_found'],
+  ['org.apache.flink.table.api.TableException: Could not instantiate the executor. Make sure a planner module is on the classpath', 'other', 'class_not_found'],
+  ['ERROR org.apache.flink.shaded.curator.org.apache.curator.ConnectionState  - Authentication failed', 'other', 'permission_denied'],
+  ['org.apache.calcite.plan.RelOptPlanner$CannotPlanException: There are not enough rules to produce a node with desired properties: convention=STREAM_PHYSICAL.', 'other', 'sql_validation'],
   ['org.apache.kafka.common.errors.TimeoutException: Expiring 12 record(s) for orders-3:120001 ms has passed since batch creation', 'network', 'kafka_broker_unreachable'],
 ];
 
