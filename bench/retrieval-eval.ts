@@ -21,6 +21,7 @@ import { HashingEmbedder } from '../src/adapters/llm/hashing-embedder.js';
 import { MemoryVectorStore } from '../src/adapters/vector/memory-vector-store.js';
 import { createLogger } from '../src/core/logger.js';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
+import { failureEvidence } from '../src/stages/classify/classifier.js';
 import { classifyEvent } from '../src/stages/classify/classify-event.js';
 import { readCorpusSplit } from '../src/stages/classify/training.js';
 import { condenseError } from '../src/stages/diagnose/condense.js';
@@ -48,7 +49,7 @@ const misses: string[] = [];
 for (const entry of entries) {
   const c = classifyEvent(entry.text);
   const type = c.error_type === 'none' ? 'other' : c.error_type;
-  const { cases } = await retriever.retrieve(condenseError(entry.text), { errorType: type, subtype: c.subtype, confident: c.confidence >= 0.8, cases: 3 });
+  const { cases } = await retriever.retrieve(condenseError(entry.text), { errorType: type, subtype: c.subtype, evidence: failureEvidence(entry.text), confident: c.confidence >= 0.8, cases: 3 });
   const right = (k: { error_type: string; subtype: string }) => k.error_type === entry.error_type && (entry.subtype === 'unknown' || k.subtype === entry.subtype);
   if (cases.some(right)) hits++;
   else misses.push(`${entry.id} ${entry.error_type}/${entry.subtype} → ${cases.map((k) => `${k.case_id}(${k.score.toFixed(2)})`).join(', ')}`);

@@ -190,3 +190,26 @@ export function classifyByRules(input: ClassifyInput, confidence: ConfidenceTabl
 function none(chain: ExceptionChain, confidence: ConfidenceTable): Classification & { chain: ExceptionChain } {
   return { error_type: 'none', subtype: null, confidence: confidence.none, root_cause: null, decided_by: 'none', chain };
 }
+
+/**
+ * Every failure the rules see in a text, strongest evidence first: the specific rules on each
+ * node of the chain (deepest first) and the log message, then the frame rules, then the generic
+ * ones. The classification keeps the first; retrieval also looks at the rest, so that a chain
+ * with a checkpoint wrapper over a RocksDB error still finds the RocksDB cases when the decision
+ * went the other way.
+ */
+export function failureEvidence(text: string): { error_type: string; subtype: string }[] {
+  const chain = parseExceptionChain(text);
+  const found = new Map<string, { error_type: string; subtype: string }>();
+  const add = (rule: Rule) => found.set(`${rule.type}/${rule.subtype}`, found.get(`${rule.type}/${rule.subtype}`) ?? { error_type: rule.type, subtype: rule.subtype });
+  for (const candidate of candidates(chain)) {
+    const joined = candidate.text.replace(LINE_BREAK, ' ');
+    for (const rule of SPECIFIC) if (rule.pattern.test(candidate.text) || rule.pattern.test(joined)) add(rule);
+  }
+  for (const node of chain.nodes) {
+    for (const frame of node.frames.slice(0, 8)) for (const rule of FRAME_RULES) if (rule.pattern.test(frame)) add(rule);
+  }
+  for (const candidate of candidates(chain)) for (const rule of GENERIC) if (rule.pattern.test(candidate.text)) add(rule);
+  return [...found.values()];
+}
+

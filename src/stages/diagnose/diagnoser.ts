@@ -3,6 +3,7 @@ import { TransientError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { DiagnosisAnswer, Generator } from '../../ports/retrieval.js';
 import { InvalidModelAnswerError } from '../../adapters/llm/openai-adapters.js';
+import { failureEvidence } from '../classify/classifier.js';
 import { condenseError } from './condense.js';
 import { DeterministicGenerator } from './deterministic-generator.js';
 import type { Retriever } from './retriever.js';
@@ -121,6 +122,7 @@ export class Diagnoser {
     const { cases, docs } = await this.options.retriever.retrieve(condensed, {
       errorType: input.errorType,
       subtype: input.subtype,
+      evidence: failureEvidence(input.text),
       confident: input.classifyConfidence >= CONFIDENT_CLASSIFICATION,
     });
     const request = { error: condensed, errorType: input.errorType, subtype: input.subtype, cases, docs };

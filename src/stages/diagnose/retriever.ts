@@ -39,9 +39,23 @@ const VERIFIED_BONUS = 0.05;
  * subtype is more likely the right one than a lexically closer case of another. Word overlap
  * alone confuses e.g. a checkpoint declined *because of* a Kafka timeout with the Kafka case.
  */
-function classificationBonus(fields: Record<string, unknown>, options: { errorType?: string; subtype?: string | null }): number {
-  if (!options.errorType || fields.error_type !== options.errorType) return 0;
-  return options.subtype && options.subtype !== 'unknown' && fields.subtype === options.subtype ? 0.25 : 0.05;
+function classificationBonus(fields: Record<string, unknown>, options: RetrieveOptions): number {
+  const evidence = options.evidence?.some((e) => e.error_type === fields.error_type && e.subtype === fields.subtype) ? EVIDENCE_BONUS : 0;
+  if (!options.errorType || fields.error_type !== options.errorType) return evidence;
+  return options.subtype && options.subtype !== 'unknown' && fields.subtype === options.subtype ? 0.25 : Math.max(0.05, evidence);
+}
+
+/** Other failures the rules saw in the same chain: likelier than a case that only shares words. */
+const EVIDENCE_BONUS = 0.1;
+
+export interface RetrieveOptions {
+  errorType?: string;
+  subtype?: string | null;
+  /** Every failure the rules recognise in the text (`failureEvidence`), besides the decided one. */
+  evidence?: { error_type: string; subtype: string }[];
+  confident?: boolean;
+  cases?: number;
+  docs?: number;
 }
 
 /**
@@ -129,7 +143,7 @@ export class Retriever {
    * Cases (filtered by type when the classification is confident, with an unfiltered fallback
    * when the filter leaves too few) and docs for an error text.
    */
-  async retrieve(text: string, options: { errorType?: string; subtype?: string | null; confident?: boolean; cases?: number; docs?: number } = {}): Promise<{ cases: RetrievedCase[]; docs: RetrievedDoc[] }> {
+  async retrieve(text: string, options: RetrieveOptions = {}): Promise<{ cases: RetrievedCase[]; docs: RetrievedDoc[] }> {
     const [vector] = await this.embedder.embed([text]);
     const wanted = options.cases ?? 5;
     // A wide pool, re-ranked below with the classification.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyByRules } from '../../../../src/stages/classify/classifier.js';
+import { classifyByRules, failureEvidence } from '../../../../src/stages/classify/classifier.js';
 import { FRAME_RULES, RULES } from '../../../../src/stages/classify/rules.js';
 import { ERROR_TYPES, SUBTYPES } from '../../../../src/stages/classify/taxonomy.js';
 
@@ -145,6 +145,16 @@ describe('classifyByRules', () => {
   it('reads a thread dump of a task canceler as a stalled cancellation', () => {
     const dump = '"Canceler for Sink: jdbc (2/4)#0 (5f1e)" #812 daemon prio=5 os_prio=0 tid=0x00007f waiting for monitor entry [0x00007f]\n   java.lang.Thread.State: BLOCKED (on object monitor)\n\tat com.acme.JdbcSink.close(JdbcSink.java:88)';
     expect(classify(dump)).toMatchObject({ error_type: 'backpressure', subtype: 'task_cancellation_timeout' });
+  });
+
+  it('lists every failure the rules see in a chain, the deciding one first', () => {
+    const text = [
+      'org.apache.flink.runtime.checkpoint.CheckpointException: Could not complete snapshot 7 for operator Window (1/1).',
+      'Caused by: org.rocksdb.RocksDBException: While open a file for appending: /data/rocksdb/000123.sst: No space left on device',
+      '\tat org.rocksdb.RocksDB.flush(Native Method)',
+    ].join('\n');
+    expect(failureEvidence(text).map((e) => e.subtype)).toEqual(['state_backend_failure', 'checkpoint_storage_failure', 'checkpoint_declined']);
+    expect(failureEvidence('Completed checkpoint 12 for job 0f1e (1234 bytes).')).toEqual([]);
   });
 
   it('uses only labels from the taxonomy', () => {

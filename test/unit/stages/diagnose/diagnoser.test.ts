@@ -76,6 +76,15 @@ describe('retrieval', () => {
     expect(three.cases.map((c) => c.subtype)).toEqual(['heap_oom', 'heap_oom', 'metaspace_oom']);
   });
 
+  it('ranks cases of the other failures the rules saw above cases that only share words', async () => {
+    const r = await retriever();
+    const text = 'Task failed: heap exhausted after the checkpoint timed out';
+    const plain = await r.retrieve(text, { cases: 2 });
+    expect(plain.cases.map((c) => c.case_id)).toEqual(['kb-oom-heap', 'kb-oom-metaspace']);
+    const hinted = await r.retrieve(text, { cases: 2, evidence: [{ error_type: 'checkpoint_failure', subtype: 'checkpoint_timeout' }] });
+    expect(hinted.cases.map((c) => c.case_id)).toEqual(['kb-oom-heap', 'kb-ckpt-timeout']);
+  });
+
   it('the embedded store filters, ranks and persists', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pd-vec-'));
     try {
