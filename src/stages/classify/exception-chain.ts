@@ -30,11 +30,11 @@ export interface ExceptionChain {
 // A class name needs a package and a capitalised simple name ending like an exception type, so
 // ordinary prose with a colon is not mistaken for an exception.
 const HEADER =
-  /^\s*(?:(Caused by|Suppressed):\s+|Exception in thread "[^"]*"\s+)?((?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable|Failure|Fault|Exceeded|Timeout)[\w$]*)(?::\s?(.*))?$/;
+  /^\s*(?:(Caused by|Suppressed):\s+|Exception in thread "[^"]*"\s+)?((?:[a-zA-Z_$][\w$]*\.)+(?:[A-Z][\w$]*)?(?:Exception|Error|Throwable|Failure|Fault|Exceeded|Timeout)[\w$]*)(?::\s?(.*))?$/;
 const FRAME = /^\s*at\s+(\S.*)$/;
 // An exception named after a marker inside a log line: `failure cause: pkg.SomeException: msg`.
 const INLINE_HEADER =
-  /\b(?:failure cause|cause|throwable|exception|error|reason)\s*[:=]\s*\[?((?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)[\w$]*)(?::\s?(.*))?$/i;
+  /\b(?:failure cause|cause|throwable|exception|error|reason)\s*[:=]\s*\[?((?:[a-zA-Z_$][\w$]*\.)+(?:[A-Z][\w$]*)?(?:Exception|Error|Throwable)[\w$]*)(?::\s?(.*))?$/i;
 const ELIDED = /^\s*\.\.\.\s+(\d+)\s+(?:more|common frames omitted)/;
 
 // A header line names a type with one of these words; checking for them first spares the

@@ -4,7 +4,7 @@
  * (the `classify` command) and the ingest stage's multi-line join.
  */
 const CONTINUATION = /^(?:\s+at\s|\tat\s|\s*Caused by:|\s*Suppressed:|\s*\.\.\.\s+\d+\s+(?:more|common frames omitted))/;
-const EXCEPTION_HEADER = /^(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)(?::|$)/;
+const EXCEPTION_HEADER = /^(?:[a-zA-Z_$][\w$]*\.)+(?:[A-Z][\w$]*)?(?:Exception|Error|Throwable)(?::|$)/;
 // A log record starts with a date/time (ISO, log4j, syslog-like) or a bracketed time.
 const RECORD_START = /^(?:\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\[?\d{2}:\d{2}:\d{2}|[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}|\d{2}\/\d{2}\/\d{2,4} \d{2}:\d{2})/;
 

@@ -61,4 +61,10 @@ describe('parseExceptionChain', () => {
     expect(chain.nodes[0]!.frames).toEqual(['com.acme.Job$Fn.map(Job.java:42)']);
     expect(parseExceptionChain('WARN Recovering after an error: retrying in 5 s').nodes).toEqual([]);
   });
+
+  it('reads the bare java.lang.Exception and java.lang.Error wrappers as exceptions', () => {
+    const text = 'Caused by: java.lang.Exception: Could not complete snapshot 69 for operator sink\n\tat a.B.c(B.java:1)\nCaused by: java.lang.Exception: Failed to send data to Kafka: This server is not the leader for that topic-partition.';
+    expect(parseExceptionChain(text).nodes.map((n) => n.className)).toEqual(['java.lang.Exception', 'java.lang.Exception']);
+    expect(parseExceptionChain('java.lang.Error: boom').root?.className).toBe('java.lang.Error');
+  });
 });
