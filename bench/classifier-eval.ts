@@ -10,7 +10,7 @@
  * --hybrid       rules + a model trained here, never on the entries it is scored on: for
  *                --split dev, k-fold (train on k-1 folds of dev, score the remaining fold) with a
  *                sweep of the model's threshold; for --split heldout, trained on all of dev.
- * --threshold p  the model's minimum posterior instead of MODEL_MIN_PROBABILITY.
+ * --threshold p  the model's minimum posterior instead of the one its training run chose.
  *
  * The split comes from the id lists next to the corpus: dev-ids.txt (entries looked at while
  * writing rules) and heldout*.txt (held out whatever dev-ids.txt says). Do not read the misses of
@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
-import { classifyEvent, MODEL_MIN_PROBABILITY, RULES_SURE, type ClassifiedEvent } from '../src/stages/classify/classify-event.js';
+import { classifyEvent, RULES_SURE, type ClassifiedEvent } from '../src/stages/classify/classify-event.js';
 import { TextModel } from '../src/stages/classify/text-model.js';
 import { labelScores, macroF1, readCorpusSplit, stratifiedFolds, trainModel, type LabelScore } from '../src/stages/classify/training.js';
 import { ERROR_TYPES, type ErrorType, type Label } from '../src/stages/classify/taxonomy.js';
@@ -65,7 +65,8 @@ const isDev = (e: Entry) => !split.isHeldOut(e.id);
 const entries = all.filter((e) => args.split === 'all' || (args.split === 'dev') === isDev(e));
 if (entries.length === 0) throw new Error(`no entries in split ${args.split}`);
 const folds = Number(args.folds);
-const threshold = args.threshold === undefined ? MODEL_MIN_PROBABILITY : Number(args.threshold);
+/** Undefined: each model's own override threshold (chosen by its training run). */
+const threshold = args.threshold === undefined ? undefined : Number(args.threshold);
 
 const trainingExamples = (list: Entry[]) => list.filter((e) => e.error_type !== 'none').map((e) => ({ text: e.text, label: e.error_type as ErrorType, subtype: e.subtype }));
 
@@ -86,10 +87,10 @@ function modelsFor(list: Entry[]): (TextModel | undefined)[] {
 }
 
 const models = modelsFor(entries);
-const classifyWith = (minProbability: number): Result[] =>
+const classifyWith = (minProbability: number | undefined): Result[] =>
   entries.map((entry, i) => {
     const model = models[i];
-    return { entry, rules: classifyEvent(entry.text), got: classifyEvent(entry.text, null, model ? { model, minProbability } : {}) };
+    return { entry, rules: classifyEvent(entry.text), got: classifyEvent(entry.text, null, model ? { model, ...(minProbability === undefined ? {} : { minProbability }) } : {}) };
   });
 
 const fmt = (x: number) => x.toFixed(3);
@@ -115,7 +116,7 @@ const perLabel = errorTypeScores(results, (r) => r.got);
 const withModel = Boolean(args.model || args.hybrid);
 const mode = args.model ? `rules + model ${args.model}` : args.hybrid ? (args.split === 'dev' ? `rules + model, ${folds}-fold on dev` : 'rules + model trained on all of dev') : 'rules only';
 
-console.log(`corpus: ${path}, split ${args.split} (${entries.length} entries, ${entries.filter((e) => e.error_type !== 'none').length} errors, ${entries.filter((e) => e.hard).length} hard); ${mode}${withModel ? `, threshold ${threshold}` : ''}`);
+console.log(`corpus: ${path}, split ${args.split} (${entries.length} entries, ${entries.filter((e) => e.error_type !== 'none').length} errors, ${entries.filter((e) => e.hard).length} hard); ${mode}${withModel ? `, threshold ${threshold ?? `the model's own (${[...new Set(models.map((m) => m?.overrideMinProbability ?? 'never'))].join(', ')})`}` : ''}`);
 console.log('label                   support  precision  recall  F1');
 for (const s of perLabel) console.log(`${s.label.padEnd(24)}${String(s.support).padStart(7)}  ${fmt(s.precision).padStart(9)}  ${fmt(s.recall).padStart(6)}  ${fmt(s.f1)}`);
 const hard = results.filter((r) => r.entry.hard);
@@ -132,7 +133,7 @@ if (withModel) {
 }
 if (args.hybrid && args.split === 'dev') {
   console.log('threshold sweep (dev, k-fold): threshold  changed  fixed  broke  macro-F1');
-  for (const t of [0.9, 0.99, 0.999, 0.9999]) {
+  for (const t of [0.9, 0.99, 0.999, 0.9999, 0.99999]) {
     const sweep = classifyWith(t);
     const c = changes(sweep);
     console.log(`${String(t).padStart(36)}  ${String(c.changed).padStart(7)}  ${String(c.fixed).padStart(5)}  ${String(c.broke).padStart(5)}  ${fmt(macroF1(sixTypes(errorTypeScores(sweep, (r) => r.got))))}`);

@@ -106,7 +106,7 @@ Examples:
       }
       if (examples.length === 0) throw new Error('no labelled error texts to train on');
 
-      const { model, crossValidation } = trainModel(examples, { folds });
+      const { model, crossValidation, override } = trainModel(examples, { folds });
       const out = options.out ?? defaultModelPath();
       model.save(out);
 
@@ -120,6 +120,14 @@ Examples:
           ? `${folds}-fold cross-validated, model alone: macro-F1 ${crossValidation.macroF1.toFixed(3)}, accuracy ${crossValidation.accuracy.toFixed(3)}\n`
           : `fewer than ${folds} texts: no cross-validation, so the model will not change any decision\n`,
       );
+      if (override) {
+        const tried = override.sweep.map((t) => `${t.threshold}: ${t.fixed} fixed / ${t.broken} broken of ${t.changed}`).join('; ');
+        process.stdout.write(
+          override.threshold === null
+            ? `the model replaces no rule decision: in cross-validation no threshold fixed more unsure rule decisions than it broke (${tried})\n`
+            : `the model may replace unsure rule decisions at posterior ≥ ${override.threshold} (cross-validated: ${tried})\n`,
+        );
+      }
       process.stdout.write(`wrote ${out} (version ${model.json.version}, ${examples.length} texts); a running pipeline loads it within 5 s\n`);
       if (bad > 0) process.exitCode = 3;
     });

@@ -52,6 +52,13 @@ export const DEFAULT_CONFIDENCE: ConfidenceTable = {
   none: 0.9,
 };
 
+/**
+ * Rule decisions below the lowest specific-rule confidence (0.8) are unsure: frame rules (0.7),
+ * generic rules (0.6) and errors no rule names (other/unknown, 0.35). Specific-rule decisions are
+ * final: the learned model is not asked, so it can never break them.
+ */
+export const RULES_SURE = Math.min(DEFAULT_CONFIDENCE.specificRoot, DEFAULT_CONFIDENCE.specificUpper, DEFAULT_CONFIDENCE.specificMessage);
+
 interface Candidate {
   text: string;
   place: 'root' | 'upper' | 'message';

@@ -1,4 +1,4 @@
-import { classifyByRules, DEFAULT_CONFIDENCE, type Classification } from './classifier.js';
+import { classifyByRules, RULES_SURE, type Classification } from './classifier.js';
 import type { ExceptionChain } from './exception-chain.js';
 import { exceptionFingerprint, templateFingerprint } from './fingerprint.js';
 import type { TextModel } from './text-model.js';
@@ -10,36 +10,23 @@ export interface ClassifiedEvent extends Classification {
   decided_by: string;
 }
 
-/**
- * Rule decisions below the lowest specific-rule confidence (0.8) are unsure: frame rules (0.7),
- * generic rules (0.6) and errors no rule names (other/unknown, 0.35). Specific-rule decisions are
- * final: the model is not asked, so it can never break them.
- */
-export const RULES_SURE = Math.min(DEFAULT_CONFIDENCE.specificRoot, DEFAULT_CONFIDENCE.specificUpper, DEFAULT_CONFIDENCE.specificMessage);
-
-/**
- * The model's posterior needed to change an unsure rule decision. Chosen by 5-fold
- * cross-validation on the dev split (`npx tsx bench/classifier-eval.ts --split dev --hybrid`):
- * at 0.9 the model changed 2 decisions and broke both, at 0.99 and 0.999 it changed and broke 1,
- * at 0.9999 it changed none. The rules were written from the dev texts, so dev cannot show gains;
- * this is the lowest threshold that broke nothing there.
- */
-export const MODEL_MIN_PROBABILITY = 0.9999;
+export { RULES_SURE };
 
 export interface HybridOptions {
   /** The learned model; without one the rules decide alone. */
   model?: TextModel;
-  /** Replaces MODEL_MIN_PROBABILITY (the bench's threshold sweep). */
+  /** Replaces the model's own override threshold (the bench's threshold sweep). */
   minProbability?: number;
 }
 
 /**
  * The model may replace an unsure rule decision when it names another type with a posterior of
- * at least `minProbability`, and its calibrated confidence (how often such predictions were right
- * in cross-validation) beats the rules' own.
+ * at least `minProbability` (the threshold its training run chose; null: never), and its
+ * calibrated confidence (how often such predictions were right in cross-validation) beats the
+ * rules' own.
  */
-function askModelIfUnsure(byRules: Classification, chain: ExceptionChain, model: TextModel, minProbability: number): Classification {
-  if (byRules.confidence >= RULES_SURE) return byRules;
+function askModelIfUnsure(byRules: Classification, chain: ExceptionChain, model: TextModel, minProbability: number | null): Classification {
+  if (byRules.confidence >= RULES_SURE || minProbability === null) return byRules;
   const [best] = model.predict(chain);
   if (!best || best.label === byRules.error_type || best.probability < minProbability) return byRules;
   const confidence = model.confidence(best.probability);
@@ -63,7 +50,8 @@ function fingerprintOf(chain: ExceptionChain, rootCause: string | null, text: st
 export function classifyEvent(text: string, level?: string | null, hybrid: HybridOptions = {}): ClassifiedEvent {
   const { chain, ...byRules } = classifyByRules({ text, level });
   if (byRules.error_type === 'none') return withFingerprint(byRules, null);
-  const classification = hybrid.model ? askModelIfUnsure(byRules, chain, hybrid.model, hybrid.minProbability ?? MODEL_MIN_PROBABILITY) : byRules;
+  const model = hybrid.model;
+  const classification = model ? askModelIfUnsure(byRules, chain, model, hybrid.minProbability ?? model.overrideMinProbability) : byRules;
   return withFingerprint(classification, fingerprintOf(chain, byRules.root_cause, text));
 }
 

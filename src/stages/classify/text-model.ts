@@ -55,6 +55,12 @@ const modelFile = z.object({
   calibration: z.array(calibrationBin),
   /** The k-fold figure of the training run, for `train`'s summary and the log line on load. */
   cross_validation: z.object({ folds: z.number().int(), accuracy: z.number(), macro_f1: z.number() }).nullable(),
+  /**
+   * The posterior the model needs to replace an unsure rule decision, chosen by the training run
+   * (the lowest at which its cross-validated predictions fixed more rule decisions than they
+   * broke); null, or missing in older files: the model never replaces one.
+   */
+  override_min_probability: z.number().min(0).max(1).nullable().optional(),
 });
 
 export type TextModelJson = z.infer<typeof modelFile>;
@@ -101,7 +107,7 @@ export class TextModel {
   private constructor(readonly json: TextModelJson) {}
 
   /** Tables from labelled texts; without `calibration` the model is never confident enough to decide. */
-  static train(examples: readonly TrainingExample[], options: { calibration?: CalibrationBin[]; crossValidation?: TextModelJson['cross_validation']; now?: Date } = {}): TextModel {
+  static train(examples: readonly TrainingExample[], options: { calibration?: CalibrationBin[]; crossValidation?: TextModelJson['cross_validation']; overrideMinProbability?: number | null; now?: Date } = {}): TextModel {
     const docs = examples.map((e) => ({ words: features(e.text), label: e.label, subtype: e.subtype }));
     return new TextModel({
       version: 2,
@@ -111,6 +117,7 @@ export class TextModel {
       subtypes: trainTable(docs.filter((d) => d.subtype).map((d) => ({ words: d.words, label: `${d.label}/${d.subtype}` })), []),
       calibration: options.calibration ?? [],
       cross_validation: options.crossValidation ?? null,
+      override_min_probability: options.overrideMinProbability ?? null,
     });
   }
 
@@ -131,6 +138,11 @@ export class TextModel {
 
   get trainedOn(): number {
     return this.json.trained_on;
+  }
+
+  /** See `override_min_probability`: null when the model may not replace rule decisions. */
+  get overrideMinProbability(): number | null {
+    return this.json.override_min_probability ?? null;
   }
 
   /** Posterior over the six error types, best first. */

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { classifyByRules, RULES_SURE } from './classifier.js';
 import { TextModel, type CalibrationBin, type TrainingExample } from './text-model.js';
 import { ERROR_TYPES, SUBTYPES, type ErrorType, type Label } from './taxonomy.js';
 
@@ -101,6 +102,8 @@ export function stratifiedFolds(examples: readonly { text: string; label: string
 }
 
 export interface Prediction {
+  /** Position of the example in the training list. */
+  index: number;
   truth: ErrorType;
   predicted: ErrorType;
   probability: number;
@@ -115,7 +118,7 @@ export function crossValidatedPredictions(examples: readonly TrainingExample[], 
     examples.forEach((e, i) => {
       if (folds[i] !== fold) return;
       const [best] = model.predict(e.text);
-      predictions.push({ truth: e.label, predicted: best!.label, probability: best!.probability });
+      predictions.push({ index: i, truth: e.label, predicted: best!.label, probability: best!.probability });
     });
   }
   return predictions;
@@ -135,6 +138,8 @@ export interface TrainingResult {
   model: TextModel;
   /** Undefined when there are fewer examples than folds. */
   crossValidation?: { folds: number; accuracy: number; macroF1: number; perLabel: LabelScore[] };
+  /** How the override threshold was chosen (undefined without cross-validation). */
+  override?: OverrideSweep;
 }
 
 /**
@@ -149,6 +154,40 @@ export function trainModel(examples: readonly TrainingExample[], options: { fold
   const perLabel = labelScores(predictions.map((p) => ({ truth: p.truth, predicted: p.predicted })), present);
   const accuracy = predictions.filter((p) => p.predicted === p.truth).length / predictions.length;
   const crossValidation = { folds: k, accuracy, macroF1: macroF1(perLabel), perLabel };
-  const model = TextModel.train(examples, { calibration: calibrationBins(predictions), crossValidation: { folds: k, accuracy, macro_f1: crossValidation.macroF1 }, now: options.now });
-  return { model, crossValidation };
+  const calibration = calibrationBins(predictions);
+  const override = overrideThreshold(examples, predictions, calibration);
+  const model = TextModel.train(examples, { calibration, crossValidation: { folds: k, accuracy, macro_f1: crossValidation.macroF1 }, overrideMinProbability: override.threshold, now: options.now });
+  return { model, crossValidation, override };
+}
+
+/** Posteriors tried for `override_min_probability`, lowest first. */
+const OVERRIDE_THRESHOLDS = [0.9, 0.99, 0.999, 0.9999, 0.99999];
+
+export interface OverrideSweep {
+  /** The lowest threshold whose overrides fixed more than they broke; null when none did. */
+  threshold: number | null;
+  sweep: { threshold: number; changed: number; fixed: number; broken: number }[];
+}
+
+/**
+ * Replays the hybrid decision (`classifyEvent`: the model replaces an unsure rule decision when
+ * its posterior reaches the threshold and its calibrated confidence beats the rules') on the
+ * cross-validated predictions, and keeps the lowest threshold at which that helped. With the
+ * rules written from the same texts this usually leaves the model no say, which is the point:
+ * it earns one only where labelled data shows it right where the rules are not.
+ */
+export function overrideThreshold(examples: readonly TrainingExample[], predictions: readonly Prediction[], calibration: readonly CalibrationBin[]): OverrideSweep {
+  const confidenceAt = (probability: number) => {
+    const bin = calibration.filter((b) => b.min_probability <= probability).sort((a, b) => b.min_probability - a.min_probability)[0];
+    return bin ? bin.correct / (bin.total + 1) : 0;
+  };
+  const unsure = predictions.flatMap((p) => {
+    const rules = classifyByRules({ text: examples[p.index]!.text });
+    return rules.error_type !== 'none' && rules.confidence < RULES_SURE && p.predicted !== rules.error_type && confidenceAt(p.probability) > rules.confidence ? [{ ...p, rules: rules.error_type }] : [];
+  });
+  const sweep = OVERRIDE_THRESHOLDS.map((threshold) => {
+    const changed = unsure.filter((p) => p.probability >= threshold);
+    return { threshold, changed: changed.length, fixed: changed.filter((p) => p.predicted === p.truth).length, broken: changed.filter((p) => p.rules === p.truth).length };
+  });
+  return { threshold: sweep.find((s) => s.fixed > s.broken)?.threshold ?? null, sweep };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TrainingExample } from '../../../../src/stages/classify/text-model.js';
-import { calibrationBins, parseLabelledLine, readCorpusSplit, stratifiedFolds, trainModel } from '../../../../src/stages/classify/training.js';
+import { calibrationBins, overrideThreshold, parseLabelledLine, readCorpusSplit, stratifiedFolds, trainModel } from '../../../../src/stages/classify/training.js';
 
 describe('parseLabelledLine', () => {
   it('accepts {text, error_type, subtype?, id?}', () => {
@@ -78,12 +78,28 @@ describe('cross-validation', () => {
 
   it('counts the right predictions at or above each posterior', () => {
     const bins = calibrationBins([
-      { truth: 'oom', predicted: 'oom', probability: 0.99995 },
-      { truth: 'oom', predicted: 'network', probability: 0.995 },
-      { truth: 'network', predicted: 'network', probability: 0.6 },
+      { index: 0, truth: 'oom', predicted: 'oom', probability: 0.99995 },
+      { index: 1, truth: 'oom', predicted: 'network', probability: 0.995 },
+      { index: 2, truth: 'network', predicted: 'network', probability: 0.6 },
     ]);
     expect(bins.find((b) => b.min_probability === 0.9999)).toEqual({ min_probability: 0.9999, correct: 1, total: 1 });
     expect(bins.find((b) => b.min_probability === 0.99)).toEqual({ min_probability: 0.99, correct: 1, total: 2 });
     expect(bins.find((b) => b.min_probability === 0)).toEqual({ min_probability: 0, correct: 2, total: 3 });
+  });
+
+  it('lets the model replace rule decisions only at a threshold where that fixed more than it broke', () => {
+    const unnamed = 'com.acme.FrobnicatorException: frobnication failed'; // rules: other/unknown, 0.35
+    const generic = 'java.util.concurrent.TimeoutException'; // rules: network (generic), 0.6
+    const examples = [
+      { text: unnamed, label: 'oom' as const },
+      { text: generic, label: 'network' as const },
+    ];
+    const calibration = [{ min_probability: 0, correct: 99, total: 99 }];
+    const fixes = overrideThreshold(examples, [{ index: 0, truth: 'oom', predicted: 'oom', probability: 0.995 }], calibration);
+    expect(fixes.threshold).toBe(0.9);
+    expect(fixes.sweep.find((s) => s.threshold === 0.999)).toMatchObject({ changed: 0 });
+    const breaks = overrideThreshold(examples, [{ index: 1, truth: 'network', predicted: 'oom', probability: 0.99999 }], calibration);
+    expect(breaks.threshold).toBeNull();
+    expect(breaks.sweep.every((s) => s.broken === s.changed)).toBe(true);
   });
 });
