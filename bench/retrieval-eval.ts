@@ -1,7 +1,7 @@
 /**
  * Retrieval quality and cached-diagnosis speed on the labelled corpus.
  *
- *   npx tsx bench/retrieval-eval.ts [--split heldout|dev|all] [--show-misses]
+ *   npx tsx bench/retrieval-eval.ts [--split heldout|dev|all] [--show-misses] [--similarity-only]
  *
  * For every error entry of the split: classify it as the pipeline does, retrieve cases from the
  * shipped knowledge base (kb/), and count a hit when a case of the entry's labelled type and
@@ -30,7 +30,7 @@ import { indexKnowledgeBase } from '../src/stages/diagnose/diagnosis-services.js
 import { readKnowledgeBase } from '../src/stages/diagnose/knowledge-base.js';
 import { Retriever } from '../src/stages/diagnose/retriever.js';
 
-const { values: args } = parseArgs({ options: { split: { type: 'string', default: 'heldout' }, 'show-misses': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { split: { type: 'string', default: 'heldout' }, 'show-misses': { type: 'boolean', default: false }, 'similarity-only': { type: 'boolean', default: false } } });
 const corpusPath = join(PACKAGE_ROOT, 'test', 'fixtures', 'flink-errors', 'corpus.jsonl');
 const split = readCorpusSplit(corpusPath)!;
 interface Entry { id: string; text: string; error_type: string; subtype: string | null }
@@ -49,7 +49,10 @@ const misses: string[] = [];
 for (const entry of entries) {
   const c = classifyEvent(entry.text);
   const type = c.error_type === 'none' ? 'other' : c.error_type;
-  const { cases } = await retriever.retrieve(condenseError(entry.text), { errorType: type, subtype: c.subtype, evidence: failureEvidence(entry.text), confident: c.confidence >= 0.8, cases: 3 });
+  // --similarity-only: what the embeddings and the knowledge base find without the rules' help
+  // (texts no rule understands get no more than this).
+  const hints = args['similarity-only'] ? {} : { errorType: type, subtype: c.subtype, evidence: failureEvidence(entry.text), confident: c.confidence >= 0.8 };
+  const { cases } = await retriever.retrieve(condenseError(entry.text), { ...hints, cases: 3 });
   const right = (k: { error_type: string; subtype: string }) => k.error_type === entry.error_type && (entry.subtype === 'unknown' || k.subtype === entry.subtype);
   if (cases.some(right)) hits++;
   else misses.push(`${entry.id} ${entry.error_type}/${entry.subtype} → ${cases.map((k) => `${k.case_id}(${k.score.toFixed(2)})`).join(', ')}`);

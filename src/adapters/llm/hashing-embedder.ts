@@ -39,7 +39,7 @@ export function errorWords(text: string): string[] {
 export class HashingEmbedder implements Embedder {
   readonly model: string;
 
-  constructor(readonly dimension = 512) {
+  constructor(readonly dimension = 2048) {
     this.model = `hashing-v1-${dimension}`;
   }
 

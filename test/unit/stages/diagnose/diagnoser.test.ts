@@ -77,12 +77,14 @@ describe('retrieval', () => {
   });
 
   it('ranks cases of the other failures the rules saw above cases that only share words', async () => {
-    const r = await retriever();
-    const text = 'Task failed: heap exhausted after the checkpoint timed out';
-    const plain = await r.retrieve(text, { cases: 2 });
-    expect(plain.cases.map((c) => c.case_id)).toEqual(['kb-oom-heap', 'kb-oom-metaspace']);
-    const hinted = await r.retrieve(text, { cases: 2, evidence: [{ error_type: 'checkpoint_failure', subtype: 'checkpoint_timeout' }] });
-    expect(hinted.cases.map((c) => c.case_id)).toEqual(['kb-oom-heap', 'kb-ckpt-timeout']);
+    // A store with fixed similarities, to test the re-ranking alone.
+    const hit = (id: string, error_type: string, subtype: string, score: number) => ({ id, score, fields: { error_type, subtype, error_pattern: id, root_cause: '', solution: '', related_docs: '', verified: false } });
+    const hits = [hit('heap', 'oom', 'heap_oom', 0.5), hit('metaspace', 'oom', 'metaspace_oom', 0.45), hit('kafka', 'network', 'kafka_broker_unreachable', 0.4)];
+    const store = { kind: 'fixed', ensureCollection: async () => {}, upsert: async () => {}, search: async () => hits, get: async () => [], count: async () => hits.length, close: async () => {} };
+    const r = new Retriever(new HashingEmbedder(), store);
+    expect((await r.retrieve('any', { cases: 2 })).cases.map((c) => c.case_id)).toEqual(['heap', 'metaspace']);
+    const hinted = await r.retrieve('any', { cases: 2, evidence: [{ error_type: 'network', subtype: 'kafka_broker_unreachable' }] });
+    expect(hinted.cases.map((c) => c.case_id)).toEqual(['heap', 'kafka']);
   });
 
   it('the embedded store filters, ranks and persists', async () => {
