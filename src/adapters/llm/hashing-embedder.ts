@@ -53,7 +53,7 @@ export class HashingEmbedder implements Embedder {
     for (let i = 0; i < words.length; i++) {
       counts.set(words[i]!, (counts.get(words[i]!) ?? 0) + 1);
       // Pairs keep phrases apart: "heap space" vs "metaspace", "expired before completing".
-      if (i > 0) counts.set(`${words[i - 1]} ${words[i]}`, (counts.get(`${words[i - 1]} ${words[i]}`) ?? 0) + 0.5);
+      if (i > 0) counts.set(`${words[i - 1]} ${words[i]}`, (counts.get(`${words[i - 1]} ${words[i]}`) ?? 0) + 1);
     }
     const vector = new Array<number>(this.dimension).fill(0);
     for (const [feature, count] of counts) {
