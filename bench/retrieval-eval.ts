@@ -24,7 +24,7 @@ import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { failureEvidence } from '../src/stages/classify/classifier.js';
 import { classifyEvent } from '../src/stages/classify/classify-event.js';
 import { readCorpusSplit } from '../src/stages/classify/training.js';
-import { condenseError } from '../src/stages/diagnose/condense.js';
+import { condenseError, retrievalQuery } from '../src/stages/diagnose/condense.js';
 import { Diagnoser } from '../src/stages/diagnose/diagnoser.js';
 import { indexKnowledgeBase } from '../src/stages/diagnose/diagnosis-services.js';
 import { readKnowledgeBase } from '../src/stages/diagnose/knowledge-base.js';
@@ -52,7 +52,7 @@ for (const entry of entries) {
   // --similarity-only: what the embeddings and the knowledge base find without the rules' help
   // (texts no rule understands get no more than this).
   const hints = args['similarity-only'] ? {} : { errorType: type, subtype: c.subtype, evidence: failureEvidence(entry.text), confident: c.confidence >= 0.8 };
-  const { cases } = await retriever.retrieve(condenseError(entry.text), { ...hints, cases: 3 });
+  const { cases } = await retriever.retrieve(retrievalQuery(entry.text), { ...hints, cases: 3 });
   const right = (k: { error_type: string; subtype: string }) => k.error_type === entry.error_type && (entry.subtype === 'unknown' || k.subtype === entry.subtype);
   if (cases.some(right)) hits++;
   else misses.push(`${entry.id} ${entry.error_type}/${entry.subtype} → ${cases.map((k) => `${k.case_id}(${k.score.toFixed(2)})`).join(', ')}`);

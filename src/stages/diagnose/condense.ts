@@ -25,3 +25,16 @@ export function condenseError(text: string, options: { framesPerException?: numb
   const half = Math.floor(maxChars / 2) - 20;
   return `${condensed.slice(0, half)}\n\t[… ${condensed.length - 2 * half} characters cut …]\n${condensed.slice(-half)}`;
 }
+
+/**
+ * What retrieval searches with: the condensed error plus its root cause once more. Wrappers
+ * ("Job execution failed", "Recovery is suppressed …") add words to every chain; weighing the
+ * deepest cause twice keeps them from pulling the search (dev, similarity alone: top-3 0.846 →
+ * 0.870).
+ */
+export function retrievalQuery(text: string): string {
+  const root = parseExceptionChain(text).root;
+  const condensed = condenseError(text);
+  return root ? `${condensed}\n${root.className}: ${root.message.split('\n')[0]!.slice(0, 500)}` : condensed;
+}
+

@@ -4,7 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import type { DiagnosisAnswer, Generator } from '../../ports/retrieval.js';
 import { InvalidModelAnswerError } from '../../adapters/llm/openai-adapters.js';
 import { failureEvidence } from '../classify/classifier.js';
-import { condenseError } from './condense.js';
+import { condenseError, retrievalQuery } from './condense.js';
 import { DeterministicGenerator } from './deterministic-generator.js';
 import type { Retriever } from './retriever.js';
 
@@ -119,7 +119,7 @@ export class Diagnoser {
   }
 
   private async generate(input: DiagnoseInput, condensed: string): Promise<Diagnosis> {
-    const { cases, docs } = await this.options.retriever.retrieve(condensed, {
+    const { cases, docs } = await this.options.retriever.retrieve(retrievalQuery(input.text), {
       errorType: input.errorType,
       subtype: input.subtype,
       evidence: failureEvidence(input.text),
