@@ -8,7 +8,7 @@ import { TransientError } from '../../../../src/core/errors.js';
 import { InvalidModelAnswerError } from '../../../../src/adapters/llm/openai-adapters.js';
 import { createLogger } from '../../../../src/core/logger.js';
 import type { GenerationRequest, Generator } from '../../../../src/ports/retrieval.js';
-import { condenseError } from '../../../../src/stages/diagnose/condense.js';
+import { condenseError, retrievalQuery } from '../../../../src/stages/diagnose/condense.js';
 import { Diagnoser } from '../../../../src/stages/diagnose/diagnoser.js';
 import type { KnowledgeCase } from '../../../../src/stages/diagnose/knowledge-base.js';
 import { Retriever } from '../../../../src/stages/diagnose/retriever.js';
@@ -103,6 +103,13 @@ describe('retrieval', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('searches with the root cause weighed twice, and plain text as it is', () => {
+    const query = retrievalQuery(METASPACE);
+    expect(query.startsWith(condenseError(METASPACE))).toBe(true);
+    expect(query.split('java.lang.OutOfMemoryError: Metaspace').length - 1).toBe(2);
+    expect(retrievalQuery('Checkpoint 7 of job 0f1e expired before completing.')).toBe('Checkpoint 7 of job 0f1e expired before completing.');
   });
 
   it('condenses a long trace to headers and first frames, within a bound', () => {
