@@ -11,8 +11,10 @@ import { KnowledgeCaseStore } from '../../src/adapters/mysql/knowledge-case-stor
 import { createMysqlPool, migrateMysql } from '../../src/adapters/mysql/mysql.js';
 import { MilvusVectorStore } from '../../src/adapters/vector/milvus-vector-store.js';
 import { PipelineMetrics } from '../../src/core/metrics.js';
+import { TransientError } from '../../src/core/errors.js';
 import { PACKAGE_ROOT } from '../../src/core/paths.js';
 import type { BrokerProducer } from '../../src/ports/broker.js';
+import type { GenerationRequest, Generator } from '../../src/ports/retrieval.js';
 import { MILVUS_ADDRESS } from '../../src/stack/index.js';
 import { DiagnoseWorker } from '../../src/stages/diagnose/diagnose-worker.js';
 import { Diagnoser } from '../../src/stages/diagnose/diagnoser.js';
@@ -26,11 +28,43 @@ import { provisionTestTopics, quietLogger, testConfig, uniqueSuffix, waitFor } f
  * front of the local chat server is closed (connections refused) and reopened. Diagnoses keep
  * flowing while it is away (deterministic, marked degraded), none is lost, and once it is back
  * new fingerprints are written by the model again. Vectors in the real local Milvus.
+ *
+ * The local model is tiny (135M): some of its answers are cut off or not the asked JSON, and the
+ * diagnoser stores those as degraded too. So "the model was used" is checked at the client (the
+ * server answered, usable or not), and a degraded row while the server is up must come from an
+ * unusable answer, never from the server being unreachable.
  */
 const suffix = uniqueSuffix();
 const database = `pd_outage_${suffix}`;
 const base = testConfig();
 const mysqlUrl = base.mysql.url.replace(/\/[^/?]*(\?|$)/, `/${database}$1`);
+
+/** Counts what the LLM client saw: answers, unusable answers, and an unreachable server. */
+class ObservedGenerator implements Generator {
+  readonly name: string;
+  seen = { answered: 0, unusable: 0, unreachable: 0 };
+
+  constructor(private readonly inner: Generator) {
+    this.name = inner.name;
+  }
+
+  async generate(request: GenerationRequest) {
+    try {
+      const result = await this.inner.generate(request);
+      this.seen.answered++;
+      return result;
+    } catch (err) {
+      if (err instanceof TransientError) this.seen.unreachable++;
+      else this.seen.unusable++;
+      throw err;
+    }
+  }
+
+  /** Requests the server answered (usable or not). */
+  get reached(): number {
+    return this.seen.answered + this.seen.unusable;
+  }
+}
 
 /** A TCP forwarder that can be switched off (listener closed, live connections cut) and on again. */
 class SwitchableProxy {
@@ -75,6 +109,7 @@ describe('diagnosis while the LLM server is away', () => {
   let producer: BrokerProducer;
   let worker: DiagnoseWorker;
   let store: ExceptionStore;
+  let llm: ObservedGenerator;
 
   beforeAll(async () => {
     admin = createMysqlPool(base.mysql.url, 1);
@@ -88,7 +123,7 @@ describe('diagnosis while the LLM server is away', () => {
     const retriever = new Retriever(new HashingEmbedder(), milvus);
     await retriever.ensureCollections();
     await indexKnowledgeBase(retriever, readKnowledgeBase(join(PACKAGE_ROOT, 'kb')));
-    const llm = new OpenAiGenerator({ baseURL: `http://127.0.0.1:${proxy.port}/v1`, apiKey: 'not-needed', model: 'smollm2-135m', timeoutMs: 60_000, maxRetries: 1, maxOutputTokens: 400, maxPromptChars: 2000 });
+    llm = new ObservedGenerator(new OpenAiGenerator({ baseURL: `http://127.0.0.1:${proxy.port}/v1`, apiKey: 'not-needed', model: 'smollm2-135m', timeoutMs: 60_000, maxRetries: 1, maxOutputTokens: 400, maxPromptChars: 2000 }));
     const diagnoser = new Diagnoser({ retriever, llm, log: quietLogger, cacheTtlMs: 3_600_000, degradedTtlMs: 1_000, shared: new MysqlDiagnosisCache(pool) });
 
     const broker = await createBroker(base.kafka, quietLogger);
@@ -124,16 +159,30 @@ describe('diagnosis while the LLM server is away', () => {
     }, 240_000, 200);
 
   it('uses the model, degrades while it is away without losing rows, and uses it again for new fingerprints', async () => {
+    const MODEL = 'openai:smollm2-135m';
+    const DEGRADED = 'deterministic:degraded';
+    /** While the server is up: the model's answer, or (its answer unusable) a degraded one. */
+    const expectModelUsed = (providers: string[], reachedBefore: number) => {
+      expect(llm.reached, JSON.stringify(llm.seen)).toBeGreaterThan(reachedBefore);
+      expect(llm.seen.unreachable, JSON.stringify(llm.seen)).toBe(0);
+      for (const provider of new Set(providers)) expect([MODEL, DEGRADED]).toContain(provider);
+      if (providers.includes(DEGRADED)) expect(llm.seen.unusable, 'degraded only for an unusable answer').toBeGreaterThan(0);
+    };
+
     await store.insertPending(rows('up', 'java.lang.OutOfMemoryError: Metaspace', 'a0000000000000a1', 10));
-    expect(new Set((await completed('up', 10)).map((r) => r.provider))).toEqual(new Set(['openai:smollm2-135m']));
+    expectModelUsed((await completed('up', 10)).map((r) => r.provider), 0);
 
     await proxy.down();
+    const reachedWhileUp = llm.reached;
     await store.insertPending(rows('down', 'java.lang.OutOfMemoryError: Metaspace. The metaspace out-of-memory error has occurred.', 'a0000000000000b2', 25));
-    expect(new Set((await completed('down', 25)).map((r) => r.provider))).toEqual(new Set(['deterministic:degraded']));
+    expect(new Set((await completed('down', 25)).map((r) => r.provider))).toEqual(new Set([DEGRADED]));
+    expect(llm.reached).toBe(reachedWhileUp);
+    expect(llm.seen.unreachable).toBeGreaterThan(0);
 
     await proxy.up();
+    llm.seen.unreachable = 0;
     await store.insertPending(rows('back', 'java.lang.OutOfMemoryError: Metaspace in TaskManager', 'a0000000000000c3', 10));
-    expect(new Set((await completed('back', 10)).map((r) => r.provider))).toEqual(new Set(['openai:smollm2-135m']));
+    expectModelUsed((await completed('back', 10)).map((r) => r.provider), reachedWhileUp);
     expect(await store.countByStatus()).toEqual({ pending: 0, in_progress: 0, completed: 45, failed: 0 });
   }, 400_000);
 });
