@@ -64,6 +64,11 @@ const FLINK_FAILURES: [string, string, string][] = [
   ['org.apache.flink.table.api.TableException: Could not instantiate the executor. Make sure a planner module is on the classpath', 'other', 'class_not_found'],
   ['ERROR org.apache.flink.shaded.curator.org.apache.curator.ConnectionState  - Authentication failed', 'other', 'permission_denied'],
   ['org.apache.calcite.plan.RelOptPlanner$CannotPlanException: There are not enough rules to produce a node with desired properties: convention=STREAM_PHYSICAL.', 'other', 'sql_validation'],
+  ['WARN  org.apache.flink.runtime.checkpoint.CheckpointFailureManager - Failed to trigger or complete checkpoint 7 for job 6b1c. (3 consecutive failed attempts so far)', 'checkpoint_failure', 'checkpoint_declined'],
+  ['java.lang.Exception: Exception while creating StreamOperatorStateContext.\nCaused by: com.acme.StateLoaderException: unexpected record', 'checkpoint_failure', 'state_restore_failure'],
+  ['java.lang.Exception: Exception while creating StreamOperatorStateContext.\nCaused by: java.io.FileNotFoundException: /data/checkpoints/7537/chk-120/7561 (No such file or directory)', 'checkpoint_failure', 'checkpoint_storage_failure'],
+  ['java.io.IOException: Unknown "op" value "x". The Debezium JSON message is \'{"op":"x"}\'', 'deserialization_error', 'json_parse_error'],
+  ['org.apache.flink.runtime.jobmaster.JobMasterException: TaskManager with id 10.0.0.5:35001-a1b2 is no longer reachable.', 'network', 'heartbeat_timeout'],
   ['org.apache.kafka.common.errors.TimeoutException: Expiring 12 record(s) for orders-3:120001 ms has passed since batch creation', 'network', 'kafka_broker_unreachable'],
 ];
 
