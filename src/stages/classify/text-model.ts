@@ -103,6 +103,12 @@ function posterior(t: Table, words: string[], labels: readonly string[]): { labe
   return scores.map((s) => ({ label: s.label, probability: Math.exp(s.logp - max) / sum })).sort((a, b) => b.probability - a.probability);
 }
 
+/** See `TextModel.confidence`; also used by training before the model exists. */
+export function calibratedConfidence(calibration: readonly CalibrationBin[], probability: number): number {
+  const bin = calibration.filter((b) => b.min_probability <= probability).sort((a, b) => b.min_probability - a.min_probability)[0];
+  return bin ? bin.correct / (bin.total + 1) : 0;
+}
+
 export class TextModel {
   private constructor(readonly json: TextModelJson) {}
 
@@ -165,8 +171,7 @@ export class TextModel {
    * handful of texts cannot outvote the rules.
    */
   confidence(probability: number): number {
-    const bin = this.json.calibration.filter((b) => b.min_probability <= probability).sort((a, b) => b.min_probability - a.min_probability)[0];
-    return bin ? bin.correct / (bin.total + 1) : 0;
+    return calibratedConfidence(this.json.calibration, probability);
   }
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { classifyByRules, RULES_SURE } from './classifier.js';
-import { TextModel, type CalibrationBin, type TrainingExample } from './text-model.js';
+import { calibratedConfidence, TextModel, type CalibrationBin, type TrainingExample } from './text-model.js';
 import { ERROR_TYPES, SUBTYPES, type ErrorType, type Label } from './taxonomy.js';
 
 /**
@@ -177,13 +177,9 @@ export interface OverrideSweep {
  * it earns one only where labelled data shows it right where the rules are not.
  */
 export function overrideThreshold(examples: readonly TrainingExample[], predictions: readonly Prediction[], calibration: readonly CalibrationBin[]): OverrideSweep {
-  const confidenceAt = (probability: number) => {
-    const bin = calibration.filter((b) => b.min_probability <= probability).sort((a, b) => b.min_probability - a.min_probability)[0];
-    return bin ? bin.correct / (bin.total + 1) : 0;
-  };
   const unsure = predictions.flatMap((p) => {
     const rules = classifyByRules({ text: examples[p.index]!.text });
-    return rules.error_type !== 'none' && rules.confidence < RULES_SURE && p.predicted !== rules.error_type && confidenceAt(p.probability) > rules.confidence ? [{ ...p, rules: rules.error_type }] : [];
+    return rules.error_type !== 'none' && rules.confidence < RULES_SURE && p.predicted !== rules.error_type && calibratedConfidence(calibration, p.probability) > rules.confidence ? [{ ...p, rules: rules.error_type }] : [];
   });
   const sweep = OVERRIDE_THRESHOLDS.map((threshold) => {
     const changed = unsure.filter((p) => p.probability >= threshold);

@@ -1,4 +1,4 @@
-import { parseExceptionChain } from '../classify/exception-chain.js';
+import { parseExceptionChain, type ExceptionChain } from '../classify/exception-chain.js';
 
 /**
  * Cuts a log down to what a diagnosis needs, never the whole text: the log message, then every
@@ -6,9 +6,12 @@ import { parseExceptionChain } from '../classify/exception-chain.js';
  * characters so a prompt's size does not grow with the log.
  */
 export function condenseError(text: string, options: { framesPerException?: number; maxChars?: number } = {}): string {
+  return condenseChain(text, parseExceptionChain(text), options);
+}
+
+function condenseChain(text: string, chain: ExceptionChain, options: { framesPerException?: number; maxChars?: number }): string {
   const framesPerException = options.framesPerException ?? 3;
   const maxChars = options.maxChars ?? 4000;
-  const chain = parseExceptionChain(text);
   if (chain.nodes.length === 0) return text.slice(0, maxChars);
   const lines: string[] = [];
   if (chain.preamble) lines.push(chain.preamble.split('\n').slice(0, 3).join('\n'));
@@ -33,8 +36,9 @@ export function condenseError(text: string, options: { framesPerException?: numb
  * 0.870).
  */
 export function retrievalQuery(text: string): string {
-  const root = parseExceptionChain(text).root;
-  const condensed = condenseError(text);
+  const chain = parseExceptionChain(text);
+  const { root } = chain;
+  const condensed = condenseChain(text, chain, {});
   return root ? `${condensed}\n${root.className}: ${root.message.split('\n')[0]!.slice(0, 500)}` : condensed;
 }
 
