@@ -1,4 +1,4 @@
-import type { Embedder, VectorCollectionSpec, VectorStore } from '../../ports/retrieval.js';
+import type { Embedder, VectorCollectionSpec, VectorHit, VectorStore } from '../../ports/retrieval.js';
 import type { KnowledgeCase, KnowledgeDoc } from './knowledge-base.js';
 import { caseSearchText, docSearchText } from './knowledge-base.js';
 
@@ -17,6 +17,8 @@ export interface RetrievedCase {
   error_pattern: string;
   root_cause: string;
   solution: string;
+  /** doc_ids of the snippets written for this case. */
+  related_docs: string[];
   verified: boolean;
   /** Similarity after the verified bonus; what the ranking used. */
   score: number;
@@ -130,6 +132,21 @@ export class Retriever {
     );
   }
 
+  private toCase(hit: VectorHit, options: RetrieveOptions): RetrievedCase {
+    const { fields } = hit;
+    return {
+      case_id: hit.id,
+      error_type: String(fields.error_type),
+      subtype: String(fields.subtype),
+      error_pattern: String(fields.error_pattern),
+      root_cause: String(fields.root_cause),
+      solution: String(fields.solution),
+      related_docs: String(fields.related_docs ?? '').split(',').filter(Boolean),
+      verified: fields.verified === true,
+      score: hit.score + (fields.verified === true ? VERIFIED_BONUS : 0) + classificationBonus(fields, options),
+    };
+  }
+
   async indexDocs(docs: KnowledgeDoc[]): Promise<void> {
     if (docs.length === 0) return;
     const vectors = await this.embedder.embed(docs.map(docSearchText));
@@ -140,33 +157,32 @@ export class Retriever {
   }
 
   /**
-   * Cases (filtered by type when the classification is confident, with an unfiltered fallback
-   * when the filter leaves too few) and docs for an error text.
+   * Cases and docs for an error text. When the classification is confident, cases come from its
+   * type, except the last place: that goes to the nearest case of any other type. Confident
+   * classifications are still wrong now and then, and a filter alone would then hide every right
+   * case; one alternative costs a place the classified type rarely needs (dev top-3 unchanged).
+   * Without confidence, or when the type has too few cases, all cases compete.
    */
   async retrieve(text: string, options: RetrieveOptions = {}): Promise<{ cases: RetrievedCase[]; docs: RetrievedDoc[] }> {
     const [vector] = await this.embedder.embed([text]);
-    const wanted = options.cases ?? 5;
+    const wanted = options.cases ?? 3;
     // A wide pool, re-ranked below with the classification.
     const pool = Math.max(20, wanted * 4);
-    let hits = options.confident && options.errorType
-      ? await this.store.search(this.collections.cases, vector!, { limit: pool, where: { error_type: options.errorType } })
-      : [];
-    if (hits.length < Math.min(3, wanted)) hits = await this.store.search(this.collections.cases, vector!, { limit: pool });
-    const ranked = hits
-      .map((h) => ({
-        case_id: h.id,
-        error_type: String(h.fields.error_type),
-        subtype: String(h.fields.subtype),
-        error_pattern: String(h.fields.error_pattern),
-        root_cause: String(h.fields.root_cause),
-        solution: String(h.fields.solution),
-        verified: h.fields.verified === true,
-        score: h.score + (h.fields.verified === true ? VERIFIED_BONUS : 0) + classificationBonus(h.fields, options),
-      }))
-      .sort((a, b) => b.score - a.score);
-    const cases = diverse(ranked, wanted);
+    const rank = (hits: VectorHit[]) => hits.map((h) => this.toCase(h, options)).sort((a, b) => b.score - a.score);
+    const filterType = options.confident ? options.errorType : undefined;
+    const [all, ofType] = await Promise.all([
+      this.store.search(this.collections.cases, vector!, { limit: pool }),
+      filterType ? this.store.search(this.collections.cases, vector!, { limit: pool, where: { error_type: filterType } }) : [],
+    ]);
+    let cases: RetrievedCase[];
+    if (filterType && ofType.length >= Math.min(3, wanted)) {
+      const alternative = wanted > 1 ? rank(all.filter((h) => h.fields.error_type !== filterType))[0] : undefined;
+      cases = alternative ? [...diverse(rank(ofType), wanted - 1), alternative] : diverse(rank(ofType), wanted);
+    } else {
+      cases = diverse(rank(all), wanted);
+    }
     // The best case's curated links first (written for that failure), then the nearest snippets.
-    const linked = String(hits.find((h) => h.id === cases[0]?.case_id)?.fields.related_docs ?? '').split(',').filter(Boolean);
+    const linked = cases[0]?.related_docs ?? [];
     const wantedDocs = options.docs ?? 3;
     const docHits = [
       ...(await this.store.get(this.collections.docs, linked.slice(0, wantedDocs))).map((h) => ({ ...h, score: cases[0]!.score })),

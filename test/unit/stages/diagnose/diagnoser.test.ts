@@ -69,11 +69,26 @@ describe('retrieval', () => {
     await r.indexCases([heapTwin]);
     const text = 'java.lang.OutOfMemoryError: Java heap space';
     // Two cases of the heap failure are the nearest; the second place still goes to another failure.
-    const two = await r.retrieve(text, { cases: 2, errorType: 'oom', subtype: 'heap_oom', confident: true });
+    const two = await r.retrieve(text, { cases: 2, errorType: 'oom', subtype: 'heap_oom' });
     expect(two.cases.map((c) => c.subtype)).toEqual(['heap_oom', 'metaspace_oom']);
     // Once every failure has a place, the twin fills the rest, in score order.
-    const three = await r.retrieve(text, { cases: 3, errorType: 'oom', subtype: 'heap_oom', confident: true });
-    expect(three.cases.map((c) => c.subtype)).toEqual(['heap_oom', 'heap_oom', 'metaspace_oom']);
+    const five = await r.retrieve(text, { cases: 5, errorType: 'oom', subtype: 'heap_oom' });
+    expect(five.cases.map((c) => c.subtype).slice(0, 3)).toEqual(['heap_oom', 'heap_oom', 'metaspace_oom']);
+  });
+
+  it('a confident type fills every place but the last, which goes to the nearest case of another type', async () => {
+    const r = await retriever();
+    await r.indexCases([{ ...CASES[1]!, case_id: 'kb-oom-heap-2', error_pattern: 'java.lang.OutOfMemoryError: Java heap space (large state)' }]);
+    // Confidently (and wrongly) classified as oom: the Kafka case, nearest by far, keeps a place.
+    const kafkaText = 'org.apache.kafka.common.errors.TimeoutException: Timeout expired while fetching topic metadata';
+    const wrong = await r.retrieve(kafkaText, { cases: 3, errorType: 'oom', subtype: 'heap_oom', confident: true });
+    expect(wrong.cases.map((c) => c.error_type)).toEqual(['oom', 'oom', 'network']);
+    expect(wrong.cases[2]!.case_id).toBe('kb-net-kafka');
+    // Unsure: no filter, the nearest case leads.
+    const unsure = await r.retrieve(kafkaText, { cases: 3, errorType: 'oom', subtype: 'heap_oom', confident: false });
+    expect(unsure.cases[0]!.case_id).toBe('kb-net-kafka');
+    // Asked for one case, a confident type keeps it.
+    expect((await r.retrieve(kafkaText, { cases: 1, errorType: 'oom', confident: true })).cases[0]!.error_type).toBe('oom');
   });
 
   it('ranks cases of the other failures the rules saw above cases that only share words', async () => {
