@@ -7,7 +7,9 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 # ---- build: full install (TypeScript), compile src/ to dist/ --------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+# patches/: fixes to dependencies, applied by the postinstall script (patch-package).
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm install --no-save --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -20,6 +22,7 @@ RUN npm run build \
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm install --no-save --omit=dev --no-audit --no-fund
 
 # ---- runtime ---------------------------------------------------------------------------------

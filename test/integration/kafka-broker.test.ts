@@ -1,3 +1,4 @@
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker } from '../../src/adapters/kafka/create-broker.js';
 import { TOPICS_DIR } from '../../src/core/paths.js';
@@ -66,6 +67,48 @@ describe('kafkajs broker adapter against the local Kafka', () => {
 
     const records = await readTopic(broker, topic, { timeoutMs: 20_000, done: (r) => r.length >= 2 });
     expect(records.map((r) => r.value!.toString())).toEqual(['committed-1', 'committed-2']);
+  });
+
+  it('hides every aborted transaction from a reader that starts inside several of them', async () => {
+    // Two producers' transactions interleave in one partition and both abort; a reader resumes
+    // from an offset inside both (a restart, or a fetch cut by its size limit). kafkajs 2.2.4
+    // opened one aborted transaction per record, so the second producer's record leaked through
+    // (patches/kafkajs+2.2.4.patch). Offsets: a1 0, b1 1, a2 2, b2 3, abort markers 4 and 5, c 6.
+    const topic = `${prefix}tx-interleaved`;
+    await admin.createTopics([{ topic, partitions: 1, replicationFactor: 1, configs: {} }]);
+    const [first, second, plain] = [broker.producer({ transactionalId: `${prefix}tx-a` }), broker.producer({ transactionalId: `${prefix}tx-b` }), broker.producer()];
+    await Promise.all([first.connect(), second.connect(), plain.connect()]);
+    const a = await first.transaction();
+    const b = await second.transaction();
+    await a.send([{ topic, messages: [{ value: 'a1' }] }]);
+    await b.send([{ topic, messages: [{ value: 'b1' }] }]);
+    await a.send([{ topic, messages: [{ value: 'a2' }] }]);
+    await b.send([{ topic, messages: [{ value: 'b2' }] }]);
+    await a.abort();
+    await b.abort();
+    await plain.send([{ topic, messages: [{ value: 'c' }] }]);
+    await Promise.all([first.disconnect(), second.disconnect(), plain.disconnect()]);
+    expect(await admin.topicEndOffsets(topic)).toEqual([{ partition: 0, offset: '7' }]);
+
+    for (const from of ['0', '2', '3']) {
+      const groupId = `${prefix}tx-reader-${from}`;
+      const kafkaAdmin = new Kafka({ clientId: 'it', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+      await kafkaAdmin.connect();
+      await kafkaAdmin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: from }] });
+      await kafkaAdmin.disconnect();
+      const consumer = broker.consumer({ groupId, sessionTimeoutMs: 6000 });
+      await consumer.connect();
+      await consumer.subscribe([topic], false);
+      const seen: string[] = [];
+      await new Promise<void>((resolve) => {
+        void consumer.run(async (batch) => {
+          seen.push(...batch.records.map((r) => r.value!.toString()));
+          if (seen.includes('c')) resolve();
+        });
+      });
+      await consumer.disconnect();
+      expect(seen, `reading from offset ${from}`).toEqual(['c']);
+    }
   });
 
   it('commits consumer offsets only when told to', async () => {
