@@ -71,11 +71,20 @@ function firstNonBlank(line: string): number {
   return i === line.length || (c > 32 && c < 127) ? i : line.length - line.trimStart().length;
 }
 
+// A line whose first character is not a mail quote marker: the text is not a quoted mail.
+const UNQUOTED_LINE = /^(?![ \t]*>)[ \t]*\S/m;
+const QUOTE_MARKER = /^[ \t]*>[ \t]?/gm;
+// `at` alone at the end of a line: a mail archive wrapped the frame onto the next line.
+const WRAPPED_FRAME_TARGET = /^[\w$.<>/-]+\(/;
+
 export function parseExceptionChain(text: string): ExceptionChain {
+  // Mailing-list copies quote every line ("> java.io.IOException: …"); the markers are not text.
+  if (text.charCodeAt(firstNonBlank(text)) === 62 && !UNQUOTED_LINE.test(text)) text = text.replace(QUOTE_MARKER, '');
   const nodes: ExceptionNode[] = [];
   const preamble: string[] = [];
   let current: ExceptionNode | undefined;
   let causeDepth = 0;
+  let frameWrapped = false;
   // The lines of `text.split(/\r?\n/)`, without building the array.
   for (let start = 0; start <= text.length; ) {
     const newline = text.indexOf('\n', start);
@@ -87,8 +96,17 @@ export function parseExceptionChain(text: string): ExceptionChain {
     // FRAME and ELIDED start with `\s*` then `at` or `...`: a line without those after its
     // blanks is not run through them.
     if (current && line.startsWith('at ', from)) {
-      current.frames.push(line.slice(from + 3).trim());
+      const frame = line.slice(from + 3).trim();
+      if (frame) current.frames.push(frame);
+      else frameWrapped = true;
       continue;
+    }
+    if (frameWrapped) {
+      frameWrapped = false;
+      if (current && WRAPPED_FRAME_TARGET.test(line.slice(from))) {
+        current.frames.push(line.trim());
+        continue;
+      }
     }
     const header = mayBeHeader(line, from) && HEADER_WORD.test(line) ? HEADER.exec(line) : null;
     if (header) {

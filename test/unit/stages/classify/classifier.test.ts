@@ -40,6 +40,10 @@ const BENIGN_FLINK_LINES = [
 
 // One instance per template of Flink's failure messages (from its sources), with the label it names.
 const FLINK_FAILURES: [string, string, string][] = [
+  ["org.apache.kafka.common.config.ConfigException: No resolvable bootstrap urls given in bootstrap.servers", 'network', 'unknown_host'],
+  ["java.io.FileNotFoundException: Cannot find checkpoint or savepoint file/directory 's3://bucket/savepoints/sp-1' on file system 's3'.", 'checkpoint_failure', 'checkpoint_storage_failure'],
+  ['java.io.InvalidClassException: com.acme.Source; local class incompatible: stream classdesc serialVersionUID = 1, local class serialVersionUID = 2', 'other', 'dependency_conflict'],
+  ['java.lang.RuntimeException: Could not copy the element: java.lang.NullPointerException\nSerialization trace:\nfields (com.acme.Event)', 'deserialization_error', 'kryo_serialization'],
   ['java.lang.IllegalStateException: Buffer pool has already been destroyed.', 'backpressure', 'buffer_request_timeout'],
   ["java.io.IOException: Timeout triggered when requesting exclusive buffers: The total number of network buffers is currently set to 2048 of 32768 bytes each.,  or you may increase the timeout which is 30000ms by setting the key 'taskmanager.network.memory.exclusive-buffers-request-timeout-ms'.", 'backpressure', 'buffer_request_timeout'],
   ['WARN  org.apache.flink.runtime.io.network.buffer.NetworkBufferPool - Memory usage [100%] is too high to satisfy all of the requests. This can severely impact network throughput.', 'backpressure', 'insufficient_network_buffers'],
@@ -145,6 +149,13 @@ describe('classifyByRules', () => {
   it('reads a message that a mail archive or log viewer wrapped over several lines', () => {
     const wrapped = 'WARN org.apache.flink.runtime.jobmaster.JobMaster - Error while processing\ncheckpoint acknowledgement message throwable:org.apache.flink.runtime.checkpoint.CheckpointException: Could\nnot finalize the pending checkpoint 11. Failure reason: Failure to finalize\ncheckpoint.';
     expect(classify(wrapped)).toMatchObject({ error_type: 'checkpoint_failure', subtype: 'checkpoint_storage_failure' });
+  });
+
+  it('reads mail-archive copies: quote markers on every line, frames wrapped after "at"', () => {
+    const quoted = '> 2021/08/27 02:29:14 java.io.IOException: Insufficient number of\n> network buffers: required 17, but only 16 available.';
+    expect(classify(quoted)).toMatchObject({ error_type: 'backpressure', subtype: 'insufficient_network_buffers' });
+    const wrappedFrames = 'Caused by: org.apache.flink.runtime.client.JobExecutionException: Job execution failed\n        at \norg.apache.flink.runtime.client.JobClient.awaitJobResult(JobClient.java:343)\nCaused by: java.lang.IllegalArgumentException\n        at \norg.apache.flink.util.Preconditions.checkArgument(Preconditions.java:123)\n        at \norg.apache.flink.runtime.checkpoint.StateAssignmentOperation.createKeyGroupPartitions(StateAssignmentOperation.java:449)';
+    expect(classify(wrappedFrames)).toMatchObject({ error_type: 'checkpoint_failure', subtype: 'state_restore_failure' });
   });
 
   it('reads a thread dump of a task canceler as a stalled cancellation', () => {

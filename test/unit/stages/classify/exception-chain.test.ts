@@ -62,6 +62,14 @@ describe('parseExceptionChain', () => {
     expect(parseExceptionChain('WARN Recovering after an error: retrying in 5 s').nodes).toEqual([]);
   });
 
+  it('reads a quoted mail: markers dropped, frames wrapped onto the next line kept', () => {
+    const chain = parseExceptionChain('> java.lang.IllegalStateException: boom\n>     at \n> com.acme.Job.run(Job.java:7)\n> Caused by: java.io.IOException: disk full');
+    expect(chain.nodes.map(headline)).toEqual(['java.lang.IllegalStateException: boom', 'java.io.IOException: disk full']);
+    expect(chain.nodes[0]!.frames).toEqual(['com.acme.Job.run(Job.java:7)']);
+    // One unquoted line: not a quoted mail, the text is left as it is.
+    expect(parseExceptionChain('> a reply\njava.io.IOException: x').preamble).toBe('> a reply');
+  });
+
   it('reads the bare java.lang.Exception and java.lang.Error wrappers as exceptions', () => {
     const text = 'Caused by: java.lang.Exception: Could not complete snapshot 69 for operator sink\n\tat a.B.c(B.java:1)\nCaused by: java.lang.Exception: Failed to send data to Kafka: This server is not the leader for that topic-partition.';
     expect(parseExceptionChain(text).nodes.map((n) => n.className)).toEqual(['java.lang.Exception', 'java.lang.Exception']);
