@@ -2,6 +2,7 @@
  * Retrieval quality and cached-diagnosis speed on the labelled corpus.
  *
  *   npx tsx bench/retrieval-eval.ts [--split heldout|dev|all] [--show-misses] [--similarity-only]
+ *                                   [--store memory|milvus]
  *
  * For every error entry of the split: classify it as the pipeline does, retrieve cases from the
  * shipped knowledge base (kb/), and count a hit when a case of the entry's labelled type and
@@ -12,13 +13,16 @@
  * generator), timing each call: p50/p99 latency and throughput of cache hits, and of misses
  * (retrieval + composition).
  *
- * Embeddings and vectors are the configured ones (default: offline hashing + embedded store).
+ * Embeddings and vectors are the configured ones (default: offline hashing + embedded store;
+ * `--store milvus` uses MILVUS_ADDRESS or the local stack's 127.0.0.1:19530), in collections of
+ * the bench's own (`bench_…`): the pipeline's may hold learned and verified cases.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HashingEmbedder } from '../src/adapters/llm/hashing-embedder.js';
 import { MemoryVectorStore } from '../src/adapters/vector/memory-vector-store.js';
+import { MilvusVectorStore } from '../src/adapters/vector/milvus-vector-store.js';
+import { loadConfig } from '../src/core/config.js';
 import { createLogger } from '../src/core/logger.js';
 import { PACKAGE_ROOT } from '../src/core/paths.js';
 import { failureEvidence } from '../src/stages/classify/classifier.js';
@@ -26,11 +30,25 @@ import { classifyEvent } from '../src/stages/classify/classify-event.js';
 import { readCorpusSplit } from '../src/stages/classify/training.js';
 import { condenseError, retrievalQuery } from '../src/stages/diagnose/condense.js';
 import { Diagnoser } from '../src/stages/diagnose/diagnoser.js';
-import { indexKnowledgeBase } from '../src/stages/diagnose/diagnosis-services.js';
+import { createEmbedder, indexKnowledgeBase } from '../src/stages/diagnose/diagnosis-services.js';
 import { readKnowledgeBase } from '../src/stages/diagnose/knowledge-base.js';
 import { Retriever } from '../src/stages/diagnose/retriever.js';
+import type { VectorStore } from '../src/ports/retrieval.js';
 
-const { values: args } = parseArgs({ options: { split: { type: 'string', default: 'heldout' }, 'show-misses': { type: 'boolean', default: false }, 'similarity-only': { type: 'boolean', default: false } } });
+/** The same store under other collection names. */
+function withCollectionPrefix(store: VectorStore, prefix: string): VectorStore {
+  return {
+    kind: store.kind,
+    ensureCollection: (spec) => store.ensureCollection({ ...spec, name: prefix + spec.name }),
+    upsert: (collection, rows) => store.upsert(prefix + collection, rows),
+    search: (collection, vector, options) => store.search(prefix + collection, vector, options),
+    get: (collection, ids) => store.get(prefix + collection, ids),
+    count: (collection) => store.count(prefix + collection),
+    close: () => store.close(),
+  };
+}
+
+const { values: args } = parseArgs({ options: { split: { type: 'string', default: 'heldout' }, 'show-misses': { type: 'boolean', default: false }, 'similarity-only': { type: 'boolean', default: false }, store: { type: 'string' } } });
 const corpusPath = join(PACKAGE_ROOT, 'test', 'fixtures', 'flink-errors', 'corpus.jsonl');
 const split = readCorpusSplit(corpusPath)!;
 interface Entry { id: string; text: string; error_type: string; subtype: string | null }
@@ -39,7 +57,10 @@ const entries = readFileSync(corpusPath, 'utf8').split('\n').filter((l) => l.tri
   .filter((e) => args.split === 'all' || (args.split === 'heldout') === split.isHeldOut(e.id));
 
 const kb = readKnowledgeBase(join(PACKAGE_ROOT, 'kb'));
-const retriever = new Retriever(new HashingEmbedder(), new MemoryVectorStore(null));
+const config = loadConfig(process.env);
+const milvus = args.store === 'memory' ? undefined : config.diagnosis.milvus ?? (args.store === 'milvus' ? { address: '127.0.0.1:19530', index: 'IVF_FLAT' as const } : undefined);
+const store = withCollectionPrefix(milvus ? await MilvusVectorStore.connect(milvus) : new MemoryVectorStore(null), 'bench_');
+const retriever = new Retriever(createEmbedder(config), store);
 await retriever.ensureCollections();
 await indexKnowledgeBase(retriever, kb);
 
@@ -58,7 +79,7 @@ for (const entry of entries) {
   else misses.push(`${entry.id} ${entry.error_type}/${entry.subtype} → ${cases.map((k) => `${k.case_id}(${k.score.toFixed(2)})`).join(', ')}`);
   if (cases[0] && right(cases[0])) top1++;
 }
-console.log(`retrieval, split ${args.split}: ${entries.length} error entries, ${kb.cases.length} cases, ${kb.docs.length} docs`);
+console.log(`retrieval, split ${args.split}: ${entries.length} error entries, ${kb.cases.length} cases, ${kb.docs.length} docs; ${store.kind} store, ${retriever.collections.cases}`);
 console.log(`right case in top 3: ${hits}/${entries.length} = ${(hits / entries.length).toFixed(3)}; top 1: ${(top1 / entries.length).toFixed(3)}`);
 if (args['show-misses']) for (const m of misses) console.log(`  miss ${m}`);
 
@@ -83,4 +104,5 @@ for (const pass of ['miss (retrieve + compose)', 'hit (cached by fingerprint)'])
   const seconds = (performance.now() - t0) / 1000;
   console.log(`${pass}: ${times.length} calls, p50 ${percentile(times, 50).toFixed(3)} ms, p99 ${percentile(times, 99).toFixed(3)} ms, ${Math.round(times.length / seconds).toLocaleString('en-US')} diagnoses/s`);
 }
-console.log(JSON.stringify({ bench: 'retrieval-eval', split: args.split, entries: entries.length, top3: Number((hits / entries.length).toFixed(3)), top1: Number((top1 / entries.length).toFixed(3)) }));
+await store.close();
+console.log(JSON.stringify({ bench: 'retrieval-eval', store: store.kind, split: args.split, entries: entries.length, top3: Number((hits / entries.length).toFixed(3)), top1: Number((top1 / entries.length).toFixed(3)) }));

@@ -30,9 +30,14 @@ function literal(value: ScalarValue): string {
  * spec with a VARCHAR primary key, the declared scalar fields and a COSINE-indexed FloatVector.
  * Network failures are TransientErrors so the diagnose stage retries and then degrades.
  */
+/** Longer than Milvus' bounded staleness (common.gracefulTime, 5 s by default). */
+const READ_YOUR_WRITES_MS = 10_000;
+
 export class MilvusVectorStore implements VectorStore {
   readonly kind = 'milvus';
   private readonly specs = new Map<string, VectorCollectionSpec>();
+  /** When this store last wrote each collection (ms since epoch). */
+  private readonly lastWrite = new Map<string, number>();
 
   private constructor(
     private readonly client: MilvusClient,
@@ -85,6 +90,18 @@ export class MilvusVectorStore implements VectorStore {
       const data = rows.map((r) => ({ [ID_FIELD]: r.id, ...r.fields, [VECTOR_FIELD]: r.vector }));
       check(await this.client.upsert({ collection_name: collection, data }), `upsert ${collection}`);
     });
+    this.lastWrite.set(collection, Date.now());
+  }
+
+  /**
+   * Strong reads wait for Milvus' next time tick (about 200 ms each); Bounded reads a snapshot at
+   * most a few seconds old and answers at once. Rows this store wrote a moment ago (a new auto
+   * case, a re-embedding) must be found, so reads stay Strong for a while after our own writes;
+   * other instances' writes may take those seconds to show.
+   */
+  private readConsistency(collection: string): ConsistencyLevelEnum {
+    const wrote = this.lastWrite.get(collection);
+    return wrote !== undefined && Date.now() - wrote < READ_YOUR_WRITES_MS ? ConsistencyLevelEnum.Strong : ConsistencyLevelEnum.Bounded;
   }
 
   async search(collection: string, vector: number[], options: { limit: number; where?: Record<string, ScalarValue> }): Promise<VectorHit[]> {
@@ -100,8 +117,7 @@ export class MilvusVectorStore implements VectorStore {
         filter: where.map(([k, v]) => `${k} == ${literal(v)}`).join(' && ') || undefined,
         output_fields: Object.keys(spec.fields),
         params: this.options.index === 'HNSW' ? { ef: 64 } : { nprobe: 16 },
-        // Rows upserted a moment ago (a new auto case) must be found.
-        consistency_level: ConsistencyLevelEnum.Strong,
+        consistency_level: this.readConsistency(collection),
       });
       check(res, `search ${collection}`);
       return res.results.map((r) => {
@@ -121,7 +137,7 @@ export class MilvusVectorStore implements VectorStore {
         collection_name: collection,
         filter: `${ID_FIELD} in [${ids.map(literal).join(', ')}]`,
         output_fields: [ID_FIELD, ...Object.keys(spec.fields)],
-        consistency_level: ConsistencyLevelEnum.Strong,
+        consistency_level: this.readConsistency(collection),
       });
       check(res, `get ${collection}`);
       const byId = new Map(res.data.map((r) => [String(r[ID_FIELD]), r]));
