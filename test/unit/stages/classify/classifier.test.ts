@@ -40,6 +40,8 @@ const BENIGN_FLINK_LINES = [
 
 // One instance per template of Flink's failure messages (from its sources), with the label it names.
 const FLINK_FAILURES: [string, string, string][] = [
+  ["java.lang.Exception: The user defined 'open()' method caused an exception: java.lang.IllegalStateException: model not loaded", 'other', 'user_code_exception'],
+  ["org.apache.flink.core.fs.UnsupportedFileSystemSchemeException: Could not find a file system implementation for scheme 's3'. The scheme is directly supported by Flink through the following plugin(s): flink-s3-fs-hadoop, flink-s3-fs-presto.", 'other', 'class_not_found'],
   ["org.apache.kafka.common.config.ConfigException: No resolvable bootstrap urls given in bootstrap.servers", 'network', 'unknown_host'],
   ["java.io.FileNotFoundException: Cannot find checkpoint or savepoint file/directory 's3://bucket/savepoints/sp-1' on file system 's3'.", 'checkpoint_failure', 'checkpoint_storage_failure'],
   ['java.io.InvalidClassException: com.acme.Source; local class incompatible: stream classdesc serialVersionUID = 1, local class serialVersionUID = 2', 'other', 'dependency_conflict'],
