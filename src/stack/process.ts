@@ -52,13 +52,22 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** Alive and not a zombie (a zombie is "alive" for kill(0) but gone for every practical purpose). */
+export function isRunning(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return !/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return !existsSync('/proc/self/stat'); // no /proc (macOS): kill(0) is all there is
+  }
+}
+
 /** True when pid is alive and (where /proc exists) was started by startProcess for ctx. */
 function isOurs(ctx: StackContext, pid: number): boolean {
   if (!isAlive(pid)) return false;
   if (!existsSync('/proc/self/environ')) return true; // no /proc (macOS): trust the pid file
   try {
-    // A zombie is "alive" for kill(0) but gone for every practical purpose.
-    if (/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return false;
+    if (!isRunning(pid)) return false;
     return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`${OWNER_ENV}=${ctx.dir}`);
   } catch {
     return false; // vanished meanwhile, or another user's process
@@ -75,17 +84,21 @@ export function recordedPid(ctx: StackContext): number | undefined {
 /** SIGTERM the recorded process, wait up to graceMs, then SIGKILL; remove the pid file. */
 export async function stopRecordedProcess(ctx: StackContext, graceMs = 30_000): Promise<void> {
   const pid = recordedPid(ctx);
-  if (pid !== undefined) {
-    process.kill(pid, 'SIGTERM');
-    const until = Date.now() + graceMs;
-    while (isOurs(ctx, pid) && Date.now() < until) await sleep(200);
-    if (isOurs(ctx, pid)) {
-      ctx.say(`did not stop within ${graceMs / 1000}s, sending SIGKILL to ${pid}`);
-      process.kill(pid, 'SIGKILL');
-      while (isOurs(ctx, pid)) await sleep(100);
-    }
-  }
+  if (pid !== undefined) await terminate(ctx, pid, graceMs);
   rmSync(ctx.pidFile, { force: true });
+}
+
+/** SIGTERM a process known to be ours, wait up to graceMs for it to end, then SIGKILL. */
+export async function terminate(ctx: StackContext, pid: number, graceMs: number): Promise<void> {
+  if (!isRunning(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const until = Date.now() + graceMs;
+  while (isRunning(pid) && Date.now() < until) await sleep(200);
+  if (isRunning(pid)) {
+    ctx.say(`did not stop within ${graceMs / 1000}s, sending SIGKILL to ${pid}`);
+    process.kill(pid, 'SIGKILL');
+    while (isRunning(pid)) await sleep(100);
+  }
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
@@ -169,7 +182,9 @@ export async function pollUntil<T>(
     } catch (e) {
       last = e;
     }
-    if (pid !== undefined && !isOurs(ctx, pid)) {
+    // The pid is the one just started: only whether it still runs matters. (Its ownership mark,
+    // read from /proc/<pid>/environ, can be unreadable for a moment while it execs its server.)
+    if (pid !== undefined && !isRunning(pid)) {
       throw new Error(`process ${pid} exited while waiting for ${what}`);
     }
     if (Date.now() >= ctx.deadline) {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, defaultTimeoutSeconds, REPO_ROOT, stackDir } from './config.js';
 import { composeRunning, composeStop, composeUp, dockerComposeFile } from './docker.js';
-import { isAlive, pollUntil, portHolder, portInUse, recordedPid, tailFile } from './process.js';
+import { isRunning, pollUntil, portHolder, portInUse, recordedPid, tailFile, terminate } from './process.js';
 import type { StackContext, StackService } from './service.js';
 import { SERVICES } from './services/index.js';
 
@@ -136,7 +136,10 @@ async function upOne(svc: StackService, timeoutMs: number, log: (l: string) => v
   } catch (e) {
     const err = failure(svc, ctx, e, t0);
     // Do not leave a half-started server behind: the next `up` would find it "not ready".
-    if (newPid !== undefined && isAlive(newPid)) ctx.say(`stopping the half-started process ${newPid}`);
+    if (newPid !== undefined && isRunning(newPid)) {
+      ctx.say(`stopping the half-started process ${newPid}`);
+      await terminate(ctx, newPid, 30_000).catch(() => {});
+    }
     await svc.stop(ctx).catch(() => {});
     throw err;
   }
