@@ -44,6 +44,8 @@ function withCollectionPrefix(store: VectorStore, prefix: string): VectorStore {
     search: (collection, vector, options) => store.search(prefix + collection, vector, options),
     get: (collection, ids) => store.get(prefix + collection, ids),
     count: (collection) => store.count(prefix + collection),
+    ids: (collection) => store.ids(prefix + collection),
+    delete: (collection, ids) => store.delete(prefix + collection, ids),
     close: () => store.close(),
   };
 }

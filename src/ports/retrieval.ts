@@ -42,6 +42,12 @@ export interface VectorStore {
   /** Rows by id (missing ids are left out), for links stored with a row. */
   get(collection: string, ids: string[]): Promise<VectorHit[]>;
   count(collection: string): Promise<number>;
+  /**
+   * Every row id, for pruning rows whose record is gone; undefined when the collection holds more
+   * than the store can list at once (Milvus: 16,384 per query).
+   */
+  ids(collection: string): Promise<string[] | undefined>;
+  delete(collection: string, ids: string[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -63,6 +63,12 @@ describe.skipIf(unavailable)(`MilvusVectorStore at ${MILVUS_ADDRESS}`, () => {
       expect(await store.count(c.name)).toBe(3);
       const [top] = await store.search(c.name, unit([1, 0, 0, 0.01]), { limit: 1 });
       expect(top).toMatchObject({ id: 'kafka', fields: { verified: true } });
+      // Listed and deleted by id: gone from search, get and the count at once.
+      expect((await store.ids(c.name))?.sort()).toEqual(['heap', 'kafka', 'meta']);
+      await store.delete(c.name, ['kafka', 'not-there']);
+      expect(await store.get(c.name, ['kafka'])).toEqual([]);
+      expect((await store.search(c.name, unit([1, 0, 0, 0.01]), { limit: 3 })).map((h) => h.id)).not.toContain('kafka');
+      expect(await store.count(c.name)).toBe(2);
     }, 120_000);
   }
 

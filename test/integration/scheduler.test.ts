@@ -317,6 +317,16 @@ describe('scheduler (MariaDB)', () => {
     const reopened = new MemoryVectorStore(dir);
     await new Retriever(new HashingEmbedder(), reopened).ensureCollections();
     expect(await reopened.count(retriever.collections.cases)).toBe(inMysql);
+
+    // A case deleted in MySQL and a doc no longer shipped lose their vectors on the next run.
+    await pool.query("DELETE FROM knowledge_cases WHERE case_id = 'ops-hand-1'");
+    await retriever.indexDocs([{ doc_id: 'doc-withdrawn', title: 'Old page', content: 'withdrawn', doc_url: 'https://example.invalid/old', category: 'ops' }]);
+    const again = await scheduler.runNow('reembed');
+    expect(again.detail).toMatchObject({ cases: inMysql - 1, deleted_cases: 1, deleted_docs: 1, pruned: 'cases and docs' });
+    expect(await store.get(retriever.collections.cases, ['ops-hand-1'])).toEqual([]);
+    expect(await store.get(retriever.collections.docs, ['doc-withdrawn'])).toEqual([]);
+    expect(await store.count(retriever.collections.cases)).toBe(inMysql - 1);
+    expect(await store.count(retriever.collections.docs)).toBe(kb.docs.length);
   });
 
   it('retraining trains on the corpus plus the corrected types and writes the model file atomically', async () => {

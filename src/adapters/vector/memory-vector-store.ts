@@ -76,6 +76,16 @@ export class MemoryVectorStore implements VectorStore {
     return this.get_(collection).rows.size;
   }
 
+  async ids(collection: string): Promise<string[]> {
+    return [...this.get_(collection).rows.keys()];
+  }
+
+  async delete(collection: string, ids: string[]): Promise<void> {
+    const target = this.get_(collection);
+    for (const id of ids) target.rows.delete(id);
+    this.save(collection, target);
+  }
+
   async close(): Promise<void> {}
 
   private get_(name: string): Collection {

@@ -30,6 +30,9 @@ function literal(value: ScalarValue): string {
  * spec with a VARCHAR primary key, the declared scalar fields and a COSINE-indexed FloatVector.
  * Network failures are TransientErrors so the diagnose stage retries and then degrades.
  */
+/** Milvus answers a query with at most this many rows (offset + limit). */
+const MAX_QUERY_ROWS = 16_384;
+
 /** Longer than Milvus' bounded staleness (common.gracefulTime, 5 s by default). */
 const READ_YOUR_WRITES_MS = 10_000;
 
@@ -157,6 +160,22 @@ export class MilvusVectorStore implements VectorStore {
       check(res, `count ${collection}`);
       return Number(res.data[0]?.['count(*)'] ?? 0);
     });
+  }
+
+  async ids(collection: string): Promise<string[] | undefined> {
+    return this.call(`ids ${collection}`, async () => {
+      const res = await this.client.query({ collection_name: collection, filter: `${ID_FIELD} != ""`, output_fields: [ID_FIELD], limit: MAX_QUERY_ROWS, consistency_level: ConsistencyLevelEnum.Strong });
+      check(res, `ids ${collection}`);
+      return res.data.length >= MAX_QUERY_ROWS ? undefined : res.data.map((r) => String(r[ID_FIELD]));
+    });
+  }
+
+  async delete(collection: string, ids: string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      await this.call(`delete ${collection}`, async () => check(await this.client.delete({ collection_name: collection, ids: chunk }), `delete ${collection}`));
+    }
+    this.lastWrite.set(collection, Date.now());
   }
 
   async dropCollection(collection: string): Promise<void> {

@@ -25,7 +25,8 @@ export interface ReembedOptions {
  * people, verified by feedback, learnt by the worker); the shipped kb/ files add what MySQL does
  * not hold (keywords and curated doc links of shipped cases, and the docs). An auto case keeps the
  * doc links the worker stored in its vector row. Upserts by id, so a run changes nothing but the
- * vectors and fields, and a run cut short leaves every row valid.
+ * vectors and fields, and a run cut short leaves every row valid; then deletes the vectors whose
+ * case is gone from that record (and docs no longer shipped).
  */
 export function reembedJob(o: ReembedOptions): ScheduledJob {
   return {
@@ -38,6 +39,9 @@ export function reembedJob(o: ReembedOptions): ScheduledJob {
       const shipped = new Map(kb.cases.map((c) => [c.case_id, c]));
       const { retriever, store } = await o.vectors();
       await retriever.ensureCollections();
+      // Listed before MySQL is read: a case written meanwhile (MySQL first, then its vector) is
+      // never taken for a deleted one.
+      const storedBefore = o.cases ? await store.ids(retriever.collections.cases) : undefined;
       const fromMysql = new Set<string>();
       if (o.cases) {
         for await (const page of o.cases.knowledgeCases(o.pageSize ?? 200)) {
@@ -67,10 +71,23 @@ export function reembedJob(o: ReembedOptions): ScheduledJob {
       const onlyShipped = kb.cases.filter((c) => !fromMysql.has(c.case_id));
       await indexKnowledgeBase(retriever, { cases: onlyShipped, docs: kb.docs });
       const cases = fromMysql.size + onlyShipped.length;
-      ctx.log.debug({ cases, docs: kb.docs.length }, 're-embedded');
+      // MySQL and the kb/ files are the record: vectors of cases deleted there, and of docs no
+      // longer shipped, would otherwise keep being retrieved.
+      const staleCases = storedBefore?.filter((id) => !fromMysql.has(id) && !shipped.has(id)) ?? [];
+      const shippedDocs = new Set(kb.docs.map((d) => d.doc_id));
+      const storedDocs = await store.ids(retriever.collections.docs);
+      const staleDocs = storedDocs?.filter((id) => !shippedDocs.has(id)) ?? [];
+      await store.delete(retriever.collections.cases, staleCases);
+      await store.delete(retriever.collections.docs, staleDocs);
+      if (o.cases && !storedBefore) ctx.log.warn({ collection: retriever.collections.cases }, 'too many vectors to list at once: vectors of deleted cases were not pruned');
+      ctx.log.debug({ cases, docs: kb.docs.length, staleCases: staleCases.length, staleDocs: staleDocs.length }, 're-embedded');
       return {
         rows: cases + kb.docs.length,
-        detail: { cases, cases_from_mysql: fromMysql.size, cases_from_files_only: onlyShipped.length, docs: kb.docs.length, collections: retriever.collections, store: store.kind },
+        detail: {
+          cases, cases_from_mysql: fromMysql.size, cases_from_files_only: onlyShipped.length, docs: kb.docs.length,
+          deleted_cases: staleCases.length, deleted_docs: staleDocs.length, pruned: !o.cases ? 'docs only (no MySQL record of the cases)' : storedBefore ? 'cases and docs' : 'docs only (too many case vectors to list)',
+          collections: retriever.collections, store: store.kind,
+        },
       };
     },
   };

@@ -95,7 +95,7 @@ describe('retrieval', () => {
     // A store with fixed similarities, to test the re-ranking alone.
     const hit = (id: string, error_type: string, subtype: string, score: number) => ({ id, score, fields: { error_type, subtype, error_pattern: id, root_cause: '', solution: '', related_docs: '', verified: false } });
     const hits = [hit('heap', 'oom', 'heap_oom', 0.5), hit('metaspace', 'oom', 'metaspace_oom', 0.45), hit('kafka', 'network', 'kafka_broker_unreachable', 0.4)];
-    const store = { kind: 'fixed', ensureCollection: async () => {}, upsert: async () => {}, search: async () => hits, get: async () => [], count: async () => hits.length, close: async () => {} };
+    const store = { kind: 'fixed', ensureCollection: async () => {}, upsert: async () => {}, search: async () => hits, get: async () => [], count: async () => hits.length, ids: async () => hits.map((h) => h.id), delete: async () => {}, close: async () => {} };
     const r = new Retriever(new HashingEmbedder(), store);
     expect((await r.retrieve('any', { cases: 2 })).cases.map((c) => c.case_id)).toEqual(['heap', 'metaspace']);
     const hinted = await r.retrieve('any', { cases: 2, evidence: [{ error_type: 'network', subtype: 'kafka_broker_unreachable' }] });
@@ -115,6 +115,11 @@ describe('retrieval', () => {
       await reopened.ensureCollection(spec);
       expect(await reopened.count('c')).toBe(2);
       await expect(reopened.upsert('c', [{ id: 'z', vector: [1, 2, 3], fields: { t: 'c' } }])).rejects.toThrow(/3 dimensions/);
+      expect((await reopened.ids('c')).sort()).toEqual(['x', 'y']);
+      await reopened.delete('c', ['x', 'gone']);
+      const again = new MemoryVectorStore(dir);
+      await again.ensureCollection(spec);
+      expect(await again.ids('c')).toEqual(['y']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
