@@ -1,5 +1,7 @@
 import kafkajs, { type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../../core/logger.js';
+import pRetry from 'p-retry';
+import { errorMessage } from '../../core/errors.js';
 import type {
   Broker,
   BrokerAdmin,
@@ -72,13 +74,26 @@ export class KafkajsBroker implements Broker {
       listTopics: () => admin.listTopics(),
       createTopics: async (specs) => {
         await admin.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false,
           topics: specs.map((s) => ({
             topic: s.topic,
             numPartitions: s.partitions,
             replicationFactor: s.replicationFactor,
             configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
           })),
+        });
+        // kafkajs' own wait for leaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker
+        // answers until a new topic's metadata has spread (seconds on a freshly started one).
+        const names = specs.map((s) => s.topic);
+        await pRetry(
+          async () => {
+            const { topics } = await admin.fetchTopicMetadata({ topics: names });
+            const leaderless = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+            if (leaderless.length > 0) throw new Error(`no partition leaders yet for ${leaderless.join(', ')}`);
+          },
+          { retries: 40, minTimeout: 100, maxTimeout: 1_000 },
+        ).catch((err) => {
+          throw new Error(`created topics ${names.join(', ')}, but their partitions got no leader in time: ${errorMessage(err)}`, { cause: err });
         });
       },
       describeTopics: async (topics, configNames) => {
