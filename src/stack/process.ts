@@ -64,10 +64,9 @@ export function isRunning(pid: number): boolean {
 
 /** True when pid is alive and (where /proc exists) was started by startProcess for ctx. */
 function isOurs(ctx: StackContext, pid: number): boolean {
-  if (!isAlive(pid)) return false;
+  if (!isRunning(pid)) return false;
   if (!existsSync('/proc/self/environ')) return true; // no /proc (macOS): trust the pid file
   try {
-    if (!isRunning(pid)) return false;
     return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`${OWNER_ENV}=${ctx.dir}`);
   } catch {
     return false; // vanished meanwhile, or another user's process

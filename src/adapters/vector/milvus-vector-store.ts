@@ -25,17 +25,17 @@ function literal(value: ScalarValue): string {
   return JSON.stringify(value);
 }
 
-/**
- * The Milvus adapter (@zilliz/milvus2-sdk-node 2.3.5 against Milvus 2.3): one collection per
- * spec with a VARCHAR primary key, the declared scalar fields and a COSINE-indexed FloatVector.
- * Network failures are TransientErrors so the diagnose stage retries and then degrades.
- */
 /** Milvus answers a query with at most this many rows (offset + limit). */
 const MAX_QUERY_ROWS = 16_384;
 
 /** Longer than Milvus' bounded staleness (common.gracefulTime, 5 s by default). */
 const READ_YOUR_WRITES_MS = 10_000;
 
+/**
+ * The Milvus adapter (@zilliz/milvus2-sdk-node 2.3.5 against Milvus 2.3): one collection per
+ * spec with a VARCHAR primary key, the declared scalar fields and a COSINE-indexed FloatVector.
+ * Network failures are TransientErrors so the diagnose stage retries and then degrades.
+ */
 export class MilvusVectorStore implements VectorStore {
   readonly kind = 'milvus';
   private readonly specs = new Map<string, VectorCollectionSpec>();
